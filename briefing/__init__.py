@@ -1,0 +1,1 @@
+"""Briefing: pure hotspot and shift rules, briefings, backtests and evaluation statistics."""

@@ -1,0 +1,1 @@
+"""Ingest: sources, parsing, normalisation, loading and the scheduler."""

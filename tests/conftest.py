@@ -1,0 +1,68 @@
+"""Shared fixtures: a real SQLite file and a real PostgreSQL schema per test, migrated to head.
+
+Which databases run is set by VIS_TEST_DATABASES (default "sqlite,postgresql"); PostgreSQL is the
+machine's server at VIS_TEST_PG_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test).
+Each test that asks for a PostgreSQL database gets its own schema, dropped afterwards, so that
+parallel runs cannot collide.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from vis.db.engine import make_engine
+from vis.db.migrate import upgrade
+
+TEST_DATA = Path(__file__).resolve().parent / "data"
+PG_URL = os.environ.get("VIS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+DATABASES = [
+    d.strip() for d in os.environ.get("VIS_TEST_DATABASES", "sqlite,postgresql").split(",") if d
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "/integration/" in str(item.path).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(params=DATABASES)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL to an empty database of each configured kind (not yet migrated)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'vis.db'}"
+        return
+    if request.param != "postgresql":
+        raise ValueError(f"unknown test database {request.param!r}")
+    schema = f"vis_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """A migrated engine on each configured database."""
+    eng = make_engine(db_url)
+    upgrade(eng)
+    try:
+        yield eng
+    finally:
+        eng.dispose()
+
+
+@pytest.fixture
+def test_data() -> Path:
+    return TEST_DATA

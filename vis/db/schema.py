@@ -1,0 +1,243 @@
+"""The database schema (SQLAlchemy Core). Alembic migrations in ``vis/db/migrations`` create it.
+
+Times are stored in UTC. On SQLite they are text in SQLAlchemy's DATETIME format; on PostgreSQL
+they are ``timestamptz``. :class:`UtcDateTime` hands out aware UTC datetimes on both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+#: The text format SQLAlchemy's SQLite dialect uses for DATETIME; bulk loaders write the same.
+SQLITE_DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC datetime on every dialect."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, dt.datetime):
+            raise TypeError(f"expected a datetime, got {type(value).__name__}")
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored: give a timezone")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = dt.datetime.fromisoformat(value)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+# The columns of an incident that come from the extract (after normalisation), in load order.
+INCIDENT_DATA_COLUMNS: tuple[str, ...] = (
+    "source_registration",
+    "mk_code",
+    "mk_label",
+    "category",
+    "cbs_code",
+    "street",
+    "house_number",
+    "postcode",
+    "place",
+    "police_area",
+    "begin_at",
+    "end_at",
+    "known_at",
+    "report_made",
+    "attempt",
+    "suspects",
+    "arrests",
+    "solved",
+    "object_kind",
+    "projects",
+    "x",
+    "y",
+    "lon",
+    "lat",
+    "area_code",
+    "municipality_code",
+)
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", String(64), primary_key=True, comment="Incident Identificatie"),
+    Column("source", String(64), nullable=False, comment="Name of the source that delivered it"),
+    Column("source_registration", String(64)),
+    Column("mk_code", String(16)),
+    Column("mk_label", String(200)),
+    Column("category", String(64), comment="VIS category key; NULL when unmapped"),
+    Column("cbs_code", String(16)),
+    Column("street", String(200)),
+    Column("house_number", String(32), comment="Only when ingest.keep_house_numbers"),
+    Column("postcode", String(8)),
+    Column("place", String(100)),
+    Column("police_area", String(200), comment="Pleegwijk as the police know it"),
+    Column("begin_at", UtcDateTime(), nullable=False),
+    Column("end_at", UtcDateTime(), comment="NULL: a point in time"),
+    Column("known_at", UtcDateTime(), nullable=False, comment="Kennisname"),
+    Column("report_made", Boolean),
+    Column("attempt", Boolean, comment="Poging: J attempt, N completed"),
+    Column("suspects", Integer),
+    Column("arrests", Integer),
+    Column("solved", Boolean),
+    Column("object_kind", String(200)),
+    Column("projects", String(400)),
+    Column("x", Float, comment="RD New X (m)"),
+    Column("y", Float, comment="RD New Y (m)"),
+    Column("lon", Float),
+    Column("lat", Float),
+    Column("area_code", String(16), comment="Configured area (wijk) by point in polygon"),
+    Column("municipality_code", String(8), comment="Municipality of that area"),
+    Column("row_hash", String(32), nullable=False, comment="Hash of the data columns"),
+    Column("first_run_id", Integer, nullable=False),
+    Column("last_run_id", Integer, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False, comment="First processing (Wpg)"),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+Index("ix_incidents_known_at", incidents.c.known_at)
+Index("ix_incidents_begin_at", incidents.c.begin_at)
+Index("ix_incidents_area_category", incidents.c.area_code, incidents.c.category)
+
+incident_changes = Table(
+    "incident_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("incident_id", String(64), nullable=False, index=True),
+    Column("run_id", Integer, nullable=False),
+    Column("changed_at", UtcDateTime(), nullable=False),
+    Column("changes", JSON, nullable=False, comment='{"column": [old, new], ...}'),
+)
+
+ingest_runs = Table(
+    "ingest_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", String(64), nullable=False),
+    Column("kind", String(16), nullable=False, comment="bvh, bvh-file, cbs"),
+    Column("location", String(1000), comment="URL or file (no token)"),
+    Column("window_start", Date),
+    Column("window_end", Date, comment="Exclusive"),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("finished_at", UtcDateTime()),
+    Column("status", String(16), nullable=False, comment="running, success, failed"),
+    Column("received", Integer, nullable=False, default=0),
+    Column("inserted", Integer, nullable=False, default=0),
+    Column("updated", Integer, nullable=False, default=0),
+    Column("unchanged", Integer, nullable=False, default=0),
+    Column("quarantined", Integer, nullable=False, default=0),
+    Column("unmapped", JSON, comment='{"code|label": count} of rows without a category'),
+    Column("error", Text),
+    Column("duration_s", Float),
+)
+Index("ix_ingest_runs_source_status", ingest_runs.c.source, ingest_runs.c.status)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", Integer, ForeignKey("ingest_runs.id"), nullable=False, index=True),
+    Column("row_number", Integer, nullable=False, comment="1-based data row in the delivery"),
+    Column("incident_id", String(64)),
+    Column("reason", Text, nullable=False),
+    Column("raw", JSON, nullable=False, comment="The received row, as received"),
+    Column("received_at", UtcDateTime(), nullable=False),
+)
+
+cbs_crime_monthly = Table(
+    "cbs_crime_monthly",
+    metadata,
+    Column("table_id", String(16), primary_key=True),
+    Column("crime_code", String(16), primary_key=True, comment="SoortMisdrijf, trimmed"),
+    Column("area_code", String(16), primary_key=True, comment="WijkenEnBuurten, trimmed"),
+    Column("period", Date, primary_key=True, comment="First day of the month"),
+    Column("count", Integer, comment="NULL: suppressed by CBS, not zero"),
+    Column("run_id", Integer, nullable=False),
+)
+
+cbs_population = Table(
+    "cbs_population",
+    metadata,
+    Column("table_id", String(16), primary_key=True),
+    Column("area_code", String(16), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("inhabitants", Integer),
+    Column("run_id", Integer, nullable=False),
+)
+
+areas = Table(
+    "areas",
+    metadata,
+    Column("code", String(16), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("level", String(8), nullable=False),
+    Column("municipality_code", String(8), nullable=False),
+    Column("inhabitants", Integer),
+    Column("gebied", String(100), comment="Grouping used by the area scans"),
+)
+
+job_locks = Table(
+    "job_locks",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("holder", String(200), nullable=False),
+    Column("acquired_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+)
+
+job_executions = Table(
+    "job_executions",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("job", String(100), nullable=False),
+    Column("scheduled_for", UtcDateTime(), nullable=False),
+    Column("holder", String(200), nullable=False),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("finished_at", UtcDateTime()),
+    Column("status", String(16), nullable=False),
+    Column("error", Text),
+    UniqueConstraint("job", "scheduled_for", name="uq_job_executions_job_scheduled_for"),
+)
