@@ -1,0 +1,204 @@
+"""The run ledger: one row per ingest run, and the atomic-run guarantee.
+
+A run's ledger row is written first, in its own transaction, with status ``running``. The run's data
+is then written in one transaction that also sets the row to ``success``. If anything fails, that
+transaction rolls back and the row is set to ``failed`` with the error: nothing of the run remains
+but the failed ledger row. A process killed mid-run leaves a ``running`` row with no data; the next
+run marks such rows failed (:func:`mark_abandoned`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from vis.db.engine import WRITE_LOCK
+from vis.db.schema import ingest_runs
+
+log = logging.getLogger(__name__)
+
+
+class IngestError(RuntimeError):
+    """An ingest run failed; its ledger row says why. ``run_id`` names that row."""
+
+    def __init__(self, message: str, run_id: int | None = None) -> None:
+        super().__init__(message)
+        self.run_id = run_id
+
+
+@dataclass
+class RunCounts:
+    """What a run received and what became of it: received = the other four added up."""
+
+    received: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    unmapped: dict[str, int] = field(default_factory=dict)
+
+    def add(self, other: RunCounts) -> None:
+        self.received += other.received
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.quarantined += other.quarantined
+        for key, n in other.unmapped.items():
+            self.unmapped[key] = self.unmapped.get(key, 0) + n
+
+    def balanced(self) -> bool:
+        return self.received == self.inserted + self.updated + self.unchanged + self.quarantined
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Which run this is: the source, the kind of delivery and, for feeds, the window."""
+
+    source: str
+    kind: str
+    location: str | None = None
+    window_start: dt.date | None = None
+    window_end: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_id: int
+    spec: RunSpec
+    counts: RunCounts
+    duration_s: float
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def start_run(engine: Engine, spec: RunSpec) -> int:
+    """Write the ledger row of a new run (status running), committed at once."""
+    with engine.begin() as conn:
+        result = conn.execute(
+            insert(ingest_runs)
+            .values(
+                source=spec.source,
+                kind=spec.kind,
+                location=spec.location,
+                window_start=spec.window_start,
+                window_end=spec.window_end,
+                started_at=utcnow(),
+                status="running",
+                received=0,
+                inserted=0,
+                updated=0,
+                unchanged=0,
+                quarantined=0,
+            )
+            .returning(ingest_runs.c.id)
+        )
+        return int(result.scalar_one())
+
+
+def _finish_values(counts: RunCounts, started: float, status: str, error: str | None) -> dict:
+    return {
+        "status": status,
+        "finished_at": utcnow(),
+        "duration_s": round(time.monotonic() - started, 3),
+        "received": counts.received,
+        "inserted": counts.inserted,
+        "updated": counts.updated,
+        "unchanged": counts.unchanged,
+        "quarantined": counts.quarantined,
+        "unmapped": counts.unmapped or None,
+        "error": error,
+    }
+
+
+def fail_run(engine: Engine, run_id: int, error: str, counts: RunCounts, started: float) -> None:
+    """Mark a run failed in its own transaction. The received count is kept, the rest is zero."""
+    failed = RunCounts(received=counts.received)
+    with engine.begin() as conn:
+        conn.execute(
+            update(ingest_runs)
+            .where(ingest_runs.c.id == run_id)
+            .values(**_finish_values(failed, started, "failed", error[:4000]))
+        )
+
+
+def mark_abandoned(engine: Engine, older_than: dt.timedelta) -> int:
+    """Set ``running`` rows older than ``older_than`` to failed (their process died). Returns how many."""
+    cutoff = utcnow() - older_than
+    with engine.begin() as conn:
+        result = conn.execute(
+            update(ingest_runs)
+            .where(ingest_runs.c.status == "running", ingest_runs.c.started_at < cutoff)
+            .values(
+                status="failed",
+                finished_at=utcnow(),
+                error="abandoned: the process stopped before the run finished",
+            )
+        )
+        return int(result.rowcount or 0)
+
+
+@dataclass
+class ActiveRun:
+    """Handed to the body of :func:`atomic_run`: the data connection, the run id and its counts."""
+
+    conn: Connection
+    run_id: int
+    counts: RunCounts = field(default_factory=RunCounts)
+
+
+@contextmanager
+def atomic_run(engine: Engine, spec: RunSpec) -> Iterator[ActiveRun]:
+    """Run a body of writes as one ingest run: all of it commits with the ledger row, or none.
+
+    On success the ledger row is set to success (in the same transaction as the data). On any
+    error the data rolls back, the row is set to failed, and :class:`IngestError` is raised.
+    """
+    run_id = start_run(engine, spec)
+    started = time.monotonic()
+    run: ActiveRun | None = None
+    try:
+        with engine.connect().execution_options(**{WRITE_LOCK: True}) as conn, conn.begin():
+            run = ActiveRun(conn=conn, run_id=run_id)
+            yield run
+            if not run.counts.balanced():
+                raise IngestError(f"counts do not add up: {run.counts}", run_id)
+            conn.execute(
+                update(ingest_runs)
+                .where(ingest_runs.c.id == run_id)
+                .values(**_finish_values(run.counts, started, "success", None))
+            )
+    except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - every failure must reach the ledger
+        message = _one_line(exc)
+        counts = run.counts if run is not None else RunCounts()
+        fail_run(engine, run_id, message, counts, started)
+        log.error("ingest run %s (%s) failed: %s", run_id, spec.source, message)
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        raise IngestError(message, run_id) from exc
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}" if not isinstance(exc, IngestError) else text
+
+
+def last_successful_window_end(conn: Connection, source: str) -> dt.date | None:
+    """The end (exclusive) of the latest successful window of a feed source, or None."""
+    return conn.execute(
+        select(ingest_runs.c.window_end)
+        .where(
+            ingest_runs.c.source == source,
+            ingest_runs.c.status == "success",
+            ingest_runs.c.window_end.is_not(None),
+        )
+        .order_by(ingest_runs.c.window_end.desc())
+        .limit(1)
+    ).scalar_one_or_none()
