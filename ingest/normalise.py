@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ingest import columns as c
 from vis.db.schema import INCIDENT_DATA_COLUMNS, incidents
@@ -71,27 +73,68 @@ def _text(raw: pd.DataFrame, column: str) -> pd.Series:
     return raw[column].astype("str").str.strip()
 
 
+_DUTCH = (
+    r"^(?P<d>\d{1,2})-(?P<m>\d{1,2})-(?P<y>\d{4})"
+    r"(?:[ T](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?$"
+)
+
+
+def _dutch_local(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Naive local datetime64[us] for ``dd-mm-jjjj[ uu:mm[:ss]]`` strings, and which matched.
+
+    Parsed field by field so that an impossible date (31-02-2017) is an error, not a roll-over.
+    """
+    parts = pc.extract_regex(pa.array(values.to_numpy(dtype=object), pa.string()), _DUTCH)
+    matched = np.asarray(parts.is_valid().to_numpy(zero_copy_only=False), bool)
+    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[us]")
+    if not matched.any():
+        return out, matched
+
+    def field(name: str) -> np.ndarray:
+        text = pc.struct_field(parts, name)
+        text = pc.if_else(pc.equal(text, ""), "0", text)
+        return np.asarray(pc.cast(text, pa.int64()).fill_null(0).to_numpy(zero_copy_only=False))
+
+    d, m, y, hh, mm, ss = (field(n) for n in ("d", "m", "y", "H", "M", "S"))
+    month_ok = (m >= 1) & (m <= 12)
+    first = (np.clip(y, 1, 9999) - 1970) * 12 + np.clip(m, 1, 12) - 1
+    month_start = first.astype("datetime64[M]")
+    days_in_month = ((month_start + 1).astype("datetime64[D]") - month_start.astype("datetime64[D]"))
+    ok = (
+        matched
+        & month_ok
+        & (d >= 1)
+        & (d <= days_in_month.astype(np.int64))
+        & (hh < 24)
+        & (mm < 60)
+        & (ss < 60)
+        & (y >= 1900)
+    )
+    stamp = (
+        month_start.astype("datetime64[us]")
+        + ((d - 1) * 86_400 + hh * 3600 + mm * 60 + ss).astype("timedelta64[s]")
+    )
+    out[ok] = stamp[ok]
+    return out, matched
+
+
 def parse_moments(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """UTC timestamps for Dutch or ISO date(-time) strings, and a mask of unparseable non-empty ones."""
+    """UTC timestamps for Dutch or ISO date(-time) strings; and which non-empty ones failed."""
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us, UTC]")
-    filled = values != ""
-    dutch = values.str.match(r"^\d{1,2}-\d{1,2}-\d{4}", na=False)
-    local = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
-    for fmt in ("%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%d-%m-%Y"):
-        todo = dutch & local.isna()
-        if not todo.any():
-            break
-        local[todo] = pd.to_datetime(values[todo], format=fmt, errors="coerce")
+    filled = (values != "").to_numpy()
+    dutch_values, dutch = _dutch_local(values)
+    local = pd.Series(dutch_values, index=values.index)
     iso = filled & ~dutch
     if iso.any():
-        with_offset = iso & values.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True, na=False)
+        iso_values = values[iso]
+        with_offset = iso_values.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True, na=False)
         if with_offset.any():
-            out[with_offset] = pd.to_datetime(
-                values[with_offset], format="ISO8601", utc=True, errors="coerce"
+            out[with_offset[with_offset].index] = pd.to_datetime(
+                iso_values[with_offset], format="ISO8601", utc=True, errors="coerce"
             )
-        naive = iso & ~with_offset
-        if naive.any():
-            local[naive] = pd.to_datetime(values[naive], format="ISO8601", errors="coerce")
+        naive = iso_values[~with_offset]
+        if len(naive):
+            local[naive.index] = pd.to_datetime(naive, format="ISO8601", errors="coerce")
     has_local = local.notna()
     if has_local.any():
         # Autumn's repeated hour is read as summer time (the first pass); spring's missing hour
@@ -100,7 +143,7 @@ def parse_moments(values: pd.Series) -> tuple[pd.Series, pd.Series]:
             LOCAL_TZ, ambiguous=np.ones(int(has_local.sum()), bool), nonexistent="shift_forward"
         )
         out[has_local] = localized.dt.tz_convert("UTC")
-    return out, filled & out.isna()
+    return out, pd.Series(filled, index=values.index) & out.isna()
 
 
 def parse_flags(values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -294,7 +337,7 @@ def row_hash(frame: pd.DataFrame) -> pd.Series:
     data = frame.loc[
         :, [k for k in OUTPUT_COLUMNS if k not in ("id", "row_hash", c.ROW, "lon", "lat")]
     ]
-    hashed = pd.util.hash_pandas_object(data.astype("string"), index=False)
+    hashed = pd.util.hash_pandas_object(data, index=False)
     return hashed.map("{:016x}".format).astype(object)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -27,8 +28,15 @@ from ingest.ledger import (
     mark_abandoned,
     utcnow,
 )
-from ingest.load import WriteContext, serialise_runs, write_incidents, write_quarantine
-from ingest.normalise import NormaliseParams, normalise
+from ingest.load import (
+    WriteContext,
+    create_secondary_indexes,
+    drop_secondary_indexes,
+    serialise_runs,
+    write_incidents,
+    write_quarantine,
+)
+from ingest.normalise import Normalised, NormaliseParams, normalise
 from vis.db.schema import ingest_runs
 from vis.geo import AreaIndex
 from vis.settings import Settings, SourceSettings
@@ -67,9 +75,31 @@ def build_context(settings: Settings, engine: Engine) -> IngestContext:
     return IngestContext(settings=settings, engine=engine, params=params)
 
 
-def _load_chunk(run: ActiveRun, chunk: RawChunk, ctx: IngestContext, source: str) -> None:
+def _normalised(
+    chunks: Iterable[RawChunk], params: NormaliseParams
+) -> Iterator[tuple[RawChunk, Normalised]]:
+    """Read and normalise one chunk ahead on a worker thread while the caller writes.
+
+    Parsing and normalising run mostly in numpy/Arrow code that releases the GIL, and SQLite and
+    psycopg release it while the database works, so on two cores the two overlap.
+    """
+    source = iter(chunks)
+
+    def step() -> tuple[RawChunk, Normalised] | None:
+        chunk = next(source, None)
+        return None if chunk is None else (chunk, normalise(chunk.rows, params))
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="vis-normalise") as pool:
+        pending = pool.submit(step)
+        while (item := pending.result()) is not None:
+            pending = pool.submit(step)
+            yield item
+
+
+def _load_chunk(
+    run: ActiveRun, chunk: RawChunk, norm: Normalised, ctx: IngestContext, source: str
+) -> None:
     now = utcnow()
-    norm = normalise(chunk.rows, ctx.params)
     loaded = write_incidents(run.conn, norm.rows, WriteContext(source, run.run_id, now))
     rejected = norm.quarantine
     if chunk.rejects:
@@ -104,12 +134,19 @@ def run_chunks(
     """
     mark_abandoned(ctx.engine, dt.timedelta(minutes=ctx.settings.ingest.stale_run_minutes))
     started = utcnow()
+    bulk_rows = ctx.settings.ingest.bulk_index_rows
     with atomic_run(ctx.engine, spec) as run:
         serialise_runs(run.conn)
-        for chunk in chunks():
-            _load_chunk(run, chunk, ctx, spec.source)
+        bulk = False
+        for chunk, norm in _normalised(chunks(), ctx.params):
+            if not bulk and bulk_rows and chunk.received >= bulk_rows:
+                drop_secondary_indexes(run.conn)
+                bulk = True
+            _load_chunk(run, chunk, norm, ctx, spec.source)
             if progress is not None:
                 progress(chunk.received)
+        if bulk:
+            create_secondary_indexes(run.conn)
     duration = (utcnow() - started).total_seconds()
     log.info("run %s %s: %s", run.run_id, spec.source, run.counts)
     return RunResult(run_id=run.run_id, spec=spec, counts=run.counts, duration_s=duration)

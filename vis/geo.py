@@ -58,10 +58,9 @@ class Area:
 
 @dataclass(frozen=True)
 class AreaIndex:
-    """The areas of one areas file, with a spatial index for point in polygon."""
+    """The areas of one areas file, with prepared geometries for point in polygon."""
 
     areas: tuple[Area, ...]
-    tree: shapely.STRtree
 
     @classmethod
     def from_geojson(
@@ -79,7 +78,7 @@ class AreaIndex:
             raise AreaFileError(f"areas file not found: {path}") from exc
         except (OSError, ValueError) as exc:
             raise AreaFileError(f"areas file {path} is not readable GeoJSON: {exc}") from exc
-        areas = []
+        areas: list[Area] = []
         for i, feature in enumerate(data.get("features", [])):
             props = feature.get("properties") or {}
             for key in (code_property, name_property, municipality_property):
@@ -97,7 +96,9 @@ class AreaIndex:
             )
         if not areas:
             raise AreaFileError(f"{path}: no features")
-        return cls(areas=tuple(areas), tree=shapely.STRtree([a.geometry for a in areas]))
+        for area in areas:
+            shapely.prepare(area.geometry)
+        return cls(areas=tuple(areas))
 
     def of_municipality(self, code: str) -> tuple[Area, ...]:
         return tuple(a for a in self.areas if a.municipality_code == code)
@@ -106,6 +107,7 @@ class AreaIndex:
         """Index into :attr:`areas` of the area holding each point; -1 for none or no coordinates.
 
         A point on a shared border goes to the area listed first, so the answer is deterministic.
+        Each area tests only the points in its bounding box, against its prepared geometry.
         """
         xs = np.asarray(x, float)
         ys = np.asarray(y, float)
@@ -113,14 +115,17 @@ class AreaIndex:
         ok = np.flatnonzero(np.isfinite(xs) & np.isfinite(ys))
         if ok.size == 0:
             return result
-        points = shapely.points(xs[ok], ys[ok])
-        point_idx, area_idx = self.tree.query(points, predicate="intersects")
-        if point_idx.size:
-            # Keep the lowest area index per point: sort by (point, area) and take first of each.
-            order = np.lexsort((area_idx, point_idx))
-            point_idx, area_idx = point_idx[order], area_idx[order]
-            first = np.r_[True, point_idx[1:] != point_idx[:-1]]
-            result[ok[point_idx[first]]] = area_idx[first]
+        px, py = xs[ok], ys[ok]
+        found = np.full(ok.size, -1, dtype=np.int64)
+        for i, area in enumerate(self.areas):
+            minx, miny, maxx, maxy = area.geometry.bounds
+            todo = np.flatnonzero(
+                (found < 0) & (px >= minx) & (px <= maxx) & (py >= miny) & (py <= maxy)
+            )
+            if todo.size:
+                inside = shapely.intersects_xy(area.geometry, px[todo], py[todo])
+                found[todo[inside]] = i
+        result[ok] = found
         return result
 
 

@@ -123,6 +123,12 @@ class SourceSettings(_Frozen):
 
 class IngestSettings(_Frozen):
     chunk_rows: int = Field(100_000, ge=1, description="Rows parsed and written per chunk.")
+    bulk_index_rows: int = Field(
+        50_000,
+        ge=0,
+        description="A delivery whose first chunk has at least this many rows is loaded in bulk "
+        "mode: secondary indexes are dropped and rebuilt in the run (0: never).",
+    )
     keep_house_numbers: bool = Field(
         False, description="Store house numbers (Wpg: only where the municipality needs them)."
     )
