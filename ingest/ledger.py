@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -92,6 +94,7 @@ def start_run(engine: Engine, spec: RunSpec) -> int:
                 window_end=spec.window_end,
                 started_at=utcnow(),
                 status="running",
+                holder=process_holder(),
                 received=0,
                 inserted=0,
                 updated=0,
@@ -129,20 +132,49 @@ def fail_run(engine: Engine, run_id: int, error: str, counts: RunCounts, started
         )
 
 
+def process_holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _dead_here(holder: str | None) -> bool:
+    """True when ``holder`` names a process on this host that no longer exists."""
+    host, _, pid = (holder or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def mark_abandoned(engine: Engine, older_than: dt.timedelta) -> int:
-    """Set ``running`` rows older than ``older_than`` to failed (their process died). Returns how many."""
+    """Set the ``running`` rows of dead processes to failed; returns how many.
+
+    A row is abandoned when its process on this host is gone, or when it is older than
+    ``older_than`` (a process on another host that stopped answering).
+    """
     cutoff = utcnow() - older_than
     with engine.begin() as conn:
-        result = conn.execute(
-            update(ingest_runs)
-            .where(ingest_runs.c.status == "running", ingest_runs.c.started_at < cutoff)
-            .values(
-                status="failed",
-                finished_at=utcnow(),
-                error="abandoned: the process stopped before the run finished",
+        running = conn.execute(
+            select(ingest_runs.c.id, ingest_runs.c.holder, ingest_runs.c.started_at).where(
+                ingest_runs.c.status == "running"
             )
-        )
-        return int(result.rowcount or 0)
+        ).all()
+        dead = [r.id for r in running if _dead_here(r.holder) or r.started_at < cutoff]
+        if dead:
+            conn.execute(
+                update(ingest_runs)
+                .where(ingest_runs.c.id.in_(dead), ingest_runs.c.status == "running")
+                .values(
+                    status="failed",
+                    finished_at=utcnow(),
+                    error="afgebroken: het proces stopte voordat de run klaar was",
+                )
+            )
+        return len(dead)
 
 
 @dataclass

@@ -162,6 +162,7 @@ ingest_runs = Table(
     Column("started_at", UtcDateTime(), nullable=False),
     Column("finished_at", UtcDateTime()),
     Column("status", String(16), nullable=False, comment="running, success, failed"),
+    Column("holder", String(200), comment="host:pid of the running process"),
     Column("received", Integer, nullable=False, default=0),
     Column("inserted", Integer, nullable=False, default=0),
     Column("updated", Integer, nullable=False, default=0),
