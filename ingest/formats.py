@@ -93,18 +93,37 @@ def _open(source: Path | bytes) -> BinaryIO:
     return io.BytesIO(source)
 
 
-def detect_encoding(stream: BinaryIO) -> str:
-    """'utf-8' when the whole stream decodes as UTF-8 (BOM or not), else 'cp1252'."""
+def scan(stream: BinaryIO) -> tuple[str, bool]:
+    """One pass over the stream: its encoding, and whether it holds a double quote at all.
+
+    The encoding is 'utf-8' when the whole stream decodes as UTF-8 (BOM or not), else 'cp1252'.
+    """
     decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8, quoted = True, False
     try:
         while block := stream.read(1 << 20):
-            decoder.decode(block)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return "cp1252"
+            quoted = quoted or b'"' in block
+            if utf8:
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError:
+                    utf8 = False
+        if utf8:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                utf8 = False
     finally:
         stream.seek(0)
-    return "utf-8"
+    return ("utf-8" if utf8 else "cp1252"), quoted
+
+
+def header_names(head: bytes, sep: str, encoding: str) -> list[str]:
+    """The raw column names of the header line (the reader's own names, before mapping)."""
+    import csv
+
+    line = head.decode(encoding, errors="replace").splitlines()[0] if head else ""
+    return next(csv.reader([line], delimiter=sep), [])
 
 
 def detect_separator(head: bytes) -> str:
@@ -127,10 +146,12 @@ def _read_csv(
             raise FormatError("leeg bestand: geen kopregel")
         if head.startswith(b"PK\x03\x04") or head.lstrip()[:1] in (b"{", b"["):
             raise FormatError("dit is geen CSV (het lijkt XLSX of JSON)")
-        encoding = detect_encoding(stream)
+        encoding, quoted = scan(stream)
         if head.startswith(codecs.BOM_UTF8):
             stream.seek(len(codecs.BOM_UTF8))
-        sep = detect_separator(head.removeprefix(codecs.BOM_UTF8))
+        body = head.removeprefix(codecs.BOM_UTF8)
+        sep = detect_separator(body)
+        headers = header_names(body, sep, encoding)
         rejects: list[Reject] = []
 
         def on_invalid(row: Any) -> str:
@@ -148,10 +169,17 @@ def _read_csv(
                 stream,
                 read_options=pacsv.ReadOptions(encoding=encoding, block_size=8 << 20),
                 parse_options=pacsv.ParseOptions(
-                    delimiter=sep, newlines_in_values=True, invalid_row_handler=on_invalid
+                    delimiter=sep,
+                    # Without a quote character no value can hold a newline, and the reader
+                    # can split blocks across threads.
+                    newlines_in_values=quoted,
+                    invalid_row_handler=on_invalid,
                 ),
                 convert_options=pacsv.ConvertOptions(
-                    column_types={}, strings_can_be_null=False, quoted_strings_can_be_null=False
+                    # Every column is text: no type inference (it would turn "007" into 7).
+                    column_types={h: pa.string() for h in headers},
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
                 ),
             )
             names = canonical_names(reader.schema.names, column_map)

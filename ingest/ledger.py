@@ -15,7 +15,7 @@ import os
 import socket
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine, insert, select, update
@@ -177,13 +177,36 @@ def mark_abandoned(engine: Engine, older_than: dt.timedelta) -> int:
         return len(dead)
 
 
-@dataclass
 class ActiveRun:
-    """Handed to the body of :func:`atomic_run`: the data connection, the run id and its counts."""
+    """Handed to the body of :func:`atomic_run`: the run id, its counts, and the data connection.
 
-    conn: Connection
-    run_id: int
-    counts: RunCounts = field(default_factory=RunCounts)
+    The connection's transaction starts when the body first uses :attr:`conn`, so that a body can
+    fetch its delivery before it takes SQLite's write lock.
+    """
+
+    def __init__(self, engine: Engine, run_id: int) -> None:
+        self.run_id = run_id
+        self.counts = RunCounts()
+        self._engine = engine
+        self._stack = ExitStack()
+        self._conn: Connection | None = None
+
+    @property
+    def conn(self) -> Connection:
+        if self._conn is None:
+            conn = self._stack.enter_context(
+                self._engine.connect().execution_options(**{WRITE_LOCK: True})
+            )
+            self._stack.enter_context(conn.begin())
+            self._conn = conn
+        return self._conn
+
+    def close(self, exc: BaseException | None) -> None:
+        """Commit (``exc`` is None) or roll back the data transaction, and close the connection."""
+        if exc is None:
+            self._stack.close()
+        else:
+            self._stack.__exit__(type(exc), exc, exc.__traceback__)
 
 
 @contextmanager
@@ -195,22 +218,24 @@ def atomic_run(engine: Engine, spec: RunSpec) -> Iterator[ActiveRun]:
     """
     run_id = start_run(engine, spec)
     started = time.monotonic()
-    run: ActiveRun | None = None
+    run = ActiveRun(engine, run_id)
     try:
-        with engine.connect().execution_options(**{WRITE_LOCK: True}) as conn, conn.begin():
-            run = ActiveRun(conn=conn, run_id=run_id)
+        try:
             yield run
             if not run.counts.balanced():
-                raise IngestError(f"counts do not add up: {run.counts}", run_id)
-            conn.execute(
+                raise IngestError(f"aantallen kloppen niet: {run.counts}", run_id)
+            run.conn.execute(
                 update(ingest_runs)
                 .where(ingest_runs.c.id == run_id)
                 .values(**_finish_values(run.counts, started, "success", None))
             )
-    except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - every failure must reach the ledger
+        except BaseException as exc:
+            run.close(exc)
+            raise
+        run.close(None)
+    except (Exception, KeyboardInterrupt) as exc:
         message = _one_line(exc)
-        counts = run.counts if run is not None else RunCounts()
-        fail_run(engine, run_id, message, counts, started)
+        fail_run(engine, run_id, message, run.counts, started)
         log.error("ingest run %s (%s) failed: %s", run_id, spec.source, message)
         if isinstance(exc, KeyboardInterrupt):
             raise

@@ -136,9 +136,10 @@ def run_chunks(
     started = utcnow()
     bulk_rows = ctx.settings.ingest.bulk_index_rows
     with atomic_run(ctx.engine, spec) as run:
-        serialise_runs(run.conn)
         bulk = False
-        for chunk, norm in _normalised(chunks(), ctx.params):
+        for i, (chunk, norm) in enumerate(_normalised(chunks(), ctx.params)):
+            if i == 0:
+                serialise_runs(run.conn)
             if not bulk and bulk_rows and chunk.received >= bulk_rows:
                 drop_secondary_indexes(run.conn)
                 bulk = True
@@ -203,16 +204,21 @@ def _page_chunks(
                 yield chunk
 
 
-def window_url(template: str, vanaf: dt.date, tot: dt.date) -> str:
-    return template.replace("{vanaf}", vanaf.isoformat()).replace("{tot}", tot.isoformat())
-
-
 def ingest_window(
     ctx: IngestContext, source: SourceSettings, vanaf: dt.date, tot: dt.date
 ) -> RunResult:
     """Fetch and load one window [vanaf, tot) of a configured source."""
+    from ingest.feed import window_url
+    from ingest.http import redact_url
+
     url = window_url(source.url, vanaf, tot)
-    spec = RunSpec(source=source.name, kind="bvh", location=url, window_start=vanaf, window_end=tot)
+    spec = RunSpec(
+        source=source.name,
+        kind="bvh",
+        location=redact_url(url)[:1000],
+        window_start=vanaf,
+        window_end=tot,
+    )
     return run_chunks(
         ctx,
         spec,
