@@ -236,7 +236,7 @@ def atomic_run(engine: Engine, spec: RunSpec) -> Iterator[ActiveRun]:
     except (Exception, KeyboardInterrupt) as exc:
         message = _one_line(exc)
         fail_run(engine, run_id, message, run.counts, started)
-        log.error("ingest run %s (%s) failed: %s", run_id, spec.source, message)
+        log.warning("ingest run %s (%s) failed: %s", run_id, spec.source, message)
         if isinstance(exc, KeyboardInterrupt):
             raise
         raise IngestError(message, run_id) from exc

@@ -309,3 +309,28 @@ def ingest_due(
     if failures:
         raise IngestError("; ".join(failures))
     return results
+
+
+def ingest_all(settings: Settings, engine: Engine, *, progress: Callable[[int, int], None] | None = None) -> list[RunResult]:
+    """The daily ingest: every due window of every enabled feed, then the CBS tables if enabled.
+
+    A failing feed does not keep CBS from being fetched; all failures are raised together at the end.
+    """
+    results: list[RunResult] = []
+    failures: list[str] = []
+    try:
+        results.extend(ingest_due(settings, engine, progress=progress))
+    except IngestError as exc:
+        failures.append(str(exc))
+    if settings.cbs.enabled:
+        from ingest.cbs import load_cbs
+        from ingest.http import build_session
+
+        try:
+            with build_session(settings.http) as session:
+                results.extend(load_cbs(engine, settings, session))
+        except IngestError as exc:
+            failures.append(f"cbs: {exc}")
+    if failures:
+        raise IngestError("; ".join(failures))
+    return results

@@ -66,11 +66,11 @@ JobFunc = Callable[[], None]
 
 
 def daily_ingest_job(settings: Settings, engine: Engine) -> None:
-    """Fetch every day missed since the last successful run, for every enabled source."""
+    """Fetch every day missed since the last successful run, for every enabled source, then CBS."""
     # Imported here so that the scheduler module does not depend on the ingest pipeline's imports.
-    from ingest.runner import ingest_due
+    from ingest.runner import ingest_all
 
-    results = ingest_due(settings, engine)
+    results = ingest_all(settings, engine)
     log.info("daily ingest: %d run(s)", len(results))
     for r in results:
         log.info(

@@ -100,7 +100,7 @@ def _summary(result: object) -> str:
 
 
 def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
-    from ingest.runner import ingest_due
+    from ingest.runner import ingest_all, ingest_due
     from vis.settings import SourceSettings
 
     since, until = args.since, args.until
@@ -114,16 +114,21 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
                 name="ad-hoc", url=args.url, format=args.format or "auto", token_env=args.token_env
             )
         ]
+    elif args.source == "cbs":
+        return _ingest_cbs(settings)
     elif args.source:
-        if args.source == "cbs":
-            return _ingest_cbs(settings)
         sources = [settings.source(args.source)]
     else:
-        sources = [s for s in settings.sources if s.enabled]
+        sources = None
     engine = ready_engine(settings)
     update, close = _progress_bar("ophalen")
     try:
-        results = ingest_due(settings, engine, sources=sources, since=since, until=until, progress=update)
+        if sources is None and since is None and until is None:
+            results = ingest_all(settings, engine, progress=update)
+        else:
+            results = ingest_due(
+                settings, engine, sources=sources, since=since, until=until, progress=update
+            )
     finally:
         close()
         engine.dispose()
@@ -131,8 +136,6 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
         print(_summary(result))
     if not results:
         print("niets op te halen: alle dagen tot en met gisteren zijn al binnen")
-    if not args.source and not args.url and settings.cbs.enabled:
-        return _ingest_cbs(settings)
     return EXIT_OK
 
 
@@ -146,7 +149,7 @@ def _ingest_cbs(settings: Settings) -> int:
             results = load_cbs(engine, settings, session)
     finally:
         engine.dispose()
-    for result in results if isinstance(results, list) else [results]:
+    for result in results:
         print(_summary(result))
     return EXIT_OK
 
@@ -249,7 +252,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
+        level=logging.INFO if args.verbose else logging.ERROR,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
