@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import logging
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -203,6 +204,75 @@ def cmd_schedule(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from vis.demo import DemoParams
+    from vis.demo.setup import demo_database_url, prepare_demo, start_feed
+    from vis.status import collect_status
+
+    params = DemoParams()
+    database_url = demo_database_url(Path.cwd())
+    print(
+        f"Demo: Amersfoort {params.start:%d-%m-%Y} t/m {params.end:%d-%m-%Y}, "
+        f"database {database_url.removeprefix('sqlite:///')}",
+        file=sys.stderr,
+    )
+    server = start_feed(settings, params, port=args.feed_port)
+    try:
+        update, close = _progress_bar("demo inlezen")
+        try:
+            _, engine, runs = prepare_demo(settings, server, database_url, params, progress=update)
+        finally:
+            close()
+        with engine.connect() as conn:
+            status = collect_status(conn)
+        engine.dispose()
+        feed = [r for r in runs if r.spec.kind == "bvh"]
+        new = sum(r.counts.inserted for r in feed)
+        changed = sum(r.counts.updated for r in feed)
+        print(
+            f"Demo klaar: {status['incidents']} incidenten ({new} nieuw, {changed} bijgewerkt in "
+            f"{len(feed)} feedruns), "
+            f"{status['quarantined']} in quarantaine, gegevens tot {status['data_until']}."
+        )
+        print(f"Status bekijken: VIS_DATABASE_URL={database_url} vis status")
+        if args.no_serve:
+            return EXIT_OK
+        print(f"Demofeed: {server.base_url}/bvh/incidenten.csv?vanaf=2017-03-13&tot=2017-03-14")
+        print("Stoppen met Ctrl-C.")
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        print("Demo gestopt.", file=sys.stderr)
+    finally:
+        server.shutdown()
+        server.server_close()
+    return EXIT_OK
+
+
+def cmd_demo_feed(settings: Settings, args: argparse.Namespace) -> int:
+    import os
+    import secrets
+
+    from vis.demo import DemoParams
+    from vis.demo.feed import DemoFeedServer
+    from vis.demo.setup import DEMO_TOKEN_ENV, feed_data
+
+    token = os.environ.get(DEMO_TOKEN_ENV) or secrets.token_urlsafe(24)
+    server = DemoFeedServer(feed_data(settings, DemoParams()), port=args.port, token=token)
+    print(f"Demofeed op {server.base_url}")
+    print(f"  BVH CSV : {server.base_url}/bvh/incidenten.csv?vanaf={{vanaf}}&tot={{tot}}")
+    print(f"  BVH JSON: {server.base_url}/bvh/incidenten.json?vanaf={{vanaf}}&tot={{tot}}")
+    print(f"  CBS     : {server.base_url}/cbs/{settings.cbs.crime_table}/TypedDataSet")
+    if not os.environ.get(DEMO_TOKEN_ENV):
+        print(f"  token   : {token} (zet {DEMO_TOKEN_ENV} om zelf een token te kiezen)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return EXIT_OK
+
+
 # --- parser ----------------------------------------------------------------------------------
 
 
@@ -242,6 +312,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schedule", parents=[common], help="de planner op de voorgrond draaien")
     p.set_defaults(func=cmd_schedule)
 
+    p = sub.add_parser("demo", parents=[common], help="een complete demo op SQLite (var/demo.db)")
+    p.add_argument("--no-serve", action="store_true", help="alleen voorbereiden, niets starten")
+    p.add_argument("--feed-port", type=int, default=0, help="poort van de demofeed (0: vrij)")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("demo-feed", parents=[common], help="de demofeed serveren (loopback)")
+    p.add_argument("--port", type=int, default=8765)
+    p.set_defaults(func=cmd_demo_feed)
+
     p = sub.add_parser("status", parents=[common], help="aantallen, versheid, laatste runs")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_status)
@@ -270,7 +349,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"vis: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except SQLAlchemyError as exc:
-        print(f"vis: databasefout: {' '.join(str(exc.orig or exc).split())[:300]}", file=sys.stderr)
+        cause = getattr(exc, "orig", None) or exc
+        print(f"vis: databasefout: {' '.join(str(cause).split())[:300]}", file=sys.stderr)
         return EXIT_FAILED
 
 
