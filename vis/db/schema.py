@@ -242,3 +242,68 @@ job_executions = Table(
     Column("error", Text),
     UniqueConstraint("job", "scheduled_for", name="uq_job_executions_job_scheduled_for"),
 )
+
+# --- briefings, patrol visits, users and audit (migration 0002) --------------------------------
+
+briefings = Table(
+    "briefings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("municipality_code", String(8), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("shift", String(32), nullable=False),
+    Column("version", Integer, nullable=False, comment="1, 2, … per date and shift; never reused"),
+    Column("rules_version", String(64), nullable=False),
+    Column("window_start", UtcDateTime(), nullable=False),
+    Column("window_end", UtcDateTime(), nullable=False),
+    Column("data_until", UtcDateTime(), comment="Latest Kennisname among the input"),
+    Column("cutoff", UtcDateTime(), nullable=False, comment="Only incidents known before this"),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("content", JSON, nullable=False, comment="The briefing as `vis briefing --format json`"),
+    UniqueConstraint(
+        "municipality_code", "date", "shift", "version", name="uq_briefings_municipality_code"
+    ),
+)
+Index("ix_briefings_date_shift", briefings.c.date, briefings.c.shift)
+
+patrol_visits = Table(
+    "patrol_visits",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("briefing_id", Integer, ForeignKey("briefings.id"), nullable=False, index=True),
+    Column("hotspot_id", String(64), nullable=False),
+    Column("username", String(100), nullable=False),
+    Column("visited_at", UtcDateTime(), nullable=False),
+    Column("duration_min", Integer),
+    Column("note", String(500), comment="The handhaver's own short note; no police data"),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(100), nullable=False, unique=True),
+    Column("password_hash", String(300), nullable=False),
+    Column("role", String(32), nullable=False, comment="supervisor, handhaver, evaluator, admin"),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("failed_logins", Integer, nullable=False, default=0),
+    Column("locked_until", UtcDateTime()),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("password_changed_at", UtcDateTime(), nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime(), nullable=False, index=True),
+    Column("username", String(100), comment="NULL before login (failed logins)"),
+    Column("action", String(64), nullable=False, comment="login, login_failed, view, …"),
+    Column("target", String(300), comment="Page, briefing, incident or file concerned"),
+    Column("detail", JSON),
+    Column("client", String(100), comment="Client address or session id"),
+    Column("prev_hash", String(64), comment="Hash of the entry before (chain)"),
+    Column("hash", String(64), comment="Hash of this entry including prev_hash"),
+)
