@@ -110,7 +110,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: DemoFeedServer
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         log.debug("demo feed: " + format, *args)
 
     def _send(self, status: int, body: bytes, content_type: str) -> None:
