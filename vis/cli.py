@@ -11,7 +11,6 @@ import datetime as dt
 import json
 import logging
 import sys
-import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -217,35 +216,49 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     server = start_feed(settings, params, port=args.feed_port)
+    engine: Engine | None = None
     try:
         update, close = _progress_bar("demo inlezen")
         try:
-            _, engine, runs = prepare_demo(settings, server, database_url, params, progress=update)
+            demo, engine, runs = prepare_demo(
+                settings, server, database_url, params, progress=update
+            )
         finally:
             close()
         with engine.connect() as conn:
             status = collect_status(conn)
-        engine.dispose()
         feed = [r for r in runs if r.spec.kind == "bvh"]
         new = sum(r.counts.inserted for r in feed)
         changed = sum(r.counts.updated for r in feed)
         print(
             f"Demo klaar: {status['incidents']} incidenten ({new} nieuw, {changed} bijgewerkt in "
-            f"{len(feed)} feedruns), "
-            f"{status['quarantined']} in quarantaine, gegevens tot {status['data_until']}."
+            f"{len(feed)} feedruns), {status['quarantined']} in quarantaine, "
+            f"gegevens tot {status['data_until']}."
         )
         print(f"Status bekijken: VIS_DATABASE_URL={database_url} vis status")
         if args.no_serve:
             return EXIT_OK
-        print(f"Demofeed: {server.base_url}/bvh/incidenten.csv?vanaf=2017-03-13&tot=2017-03-14")
-        print("Stoppen met Ctrl-C.")
-        threading.Event().wait()
+        _serve_demo(demo, engine, server.base_url)
     except KeyboardInterrupt:
         print("Demo gestopt.", file=sys.stderr)
     finally:
+        if engine is not None:
+            engine.dispose()
         server.shutdown()
         server.server_close()
     return EXIT_OK
+
+
+def _serve_demo(demo: Settings, engine: Engine, feed_url: str) -> None:
+    """Keep the demo running: the feed in the background, the scheduler in the foreground."""
+    from ingest.scheduler import build_scheduler, default_jobs, next_run_times, run_scheduler
+
+    print(f"Demofeed: {feed_url}/bvh/incidenten.csv?vanaf=2017-03-13&tot=2017-03-14")
+    upcoming = next_run_times(build_scheduler(demo, default_jobs(demo, engine), engine=engine))
+    for job, when in upcoming.items():
+        print(f"Planner: {job} draait om {when:%Y-%m-%d %H:%M %Z}")
+    print("Stoppen met Ctrl-C.")
+    run_scheduler(demo, engine)
 
 
 def cmd_demo_feed(settings: Settings, args: argparse.Namespace) -> int:

@@ -99,7 +99,9 @@ def build_feed_data(
     return FeedData(
         rows=served.loc[:, list(c.BVH_COLUMNS)],
         days=days,
-        crime_rows=tuple(crime.to_dict(orient="records")),
+        crime_rows=tuple(
+            {str(k): v for k, v in r.items()} for r in crime.to_dict(orient="records")
+        ),
         population_rows=tuple(population),
         crime_table=crime_table,
         population_table=population_table,
