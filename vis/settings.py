@@ -1,9 +1,9 @@
 """The one typed settings object of VIS, built by :func:`load_settings`.
 
-Every key has a default and a help text (the pydantic ``description``); ``tests/unit/test_settings.py``
-fails when a key is undocumented and ``docs/configuration.md`` is generated from these models
-(``python -m vis.settings_doc``).  Nothing here runs at import time: callers build the object with the
-factory and pass it on.
+Every key has a default and a help text (the pydantic ``description``);
+``tests/unit/test_settings.py`` fails when a key is undocumented, and ``docs/configuration.md`` is
+generated from these models (``python -m vis.settings_doc``). Nothing here runs at import time:
+callers build the object with the factory and pass it on.
 """
 
 from __future__ import annotations

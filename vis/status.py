@@ -38,7 +38,9 @@ def _run_json(row: Any) -> dict[str, Any]:
 
 def last_runs(conn: Connection, limit: int = 10) -> list[dict[str, Any]]:
     rows = conn.execute(
-        select(ingest_runs).order_by(ingest_runs.c.started_at.desc(), ingest_runs.c.id.desc()).limit(limit)
+        select(ingest_runs)
+        .order_by(ingest_runs.c.started_at.desc(), ingest_runs.c.id.desc())
+        .limit(limit)
     ).all()
     return [_run_json(r) for r in rows]
 
@@ -46,7 +48,9 @@ def last_runs(conn: Connection, limit: int = 10) -> list[dict[str, Any]]:
 def source_freshness(conn: Connection) -> list[dict[str, Any]]:
     """Per source: the last successful run, the last run of any outcome, and its status."""
     out = []
-    names = conn.execute(select(ingest_runs.c.source).distinct().order_by(ingest_runs.c.source)).scalars()
+    names = conn.execute(
+        select(ingest_runs.c.source).distinct().order_by(ingest_runs.c.source)
+    ).scalars()
     for name in names.all():
         last = conn.execute(
             select(ingest_runs)
@@ -108,6 +112,7 @@ def format_status(status: dict[str, Any]) -> str:
     for src in status["sources"]:
         lines.append(
             f"Bron {src['source']}: laatst {src['last_status']}, "
-            f"opgehaald t/m {src['fetched_until'] or '-'}, laatste succes {src['last_success_at'] or '-'}"
+            f"opgehaald t/m {src['fetched_until'] or '-'}, "
+            f"laatste succes {src['last_success_at'] or '-'}"
         )
     return "\n".join(lines)

@@ -13,7 +13,9 @@ from pytest_httpserver import HTTPServer
 from vis.settings import PROJECT_ROOT
 
 
-def vis(*args: str, db_url: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def vis(
+    *args: str, db_url: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     environ = {
         **os.environ,
         "VIS_DATABASE_URL": db_url,
@@ -22,15 +24,23 @@ def vis(*args: str, db_url: str, cwd: Path, env: dict[str, str] | None = None) -
     }
     return subprocess.run(
         [sys.executable, "-m", "vis.cli", *args],
-        cwd=cwd, env=environ, capture_output=True, text=True, timeout=120,
+        cwd=cwd,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
-def test_init_ingest_and_status_follow_the_contract(db_url: str, tmp_path: Path, test_data: Path) -> None:
+def test_init_ingest_and_status_follow_the_contract(
+    db_url: str, tmp_path: Path, test_data: Path
+) -> None:
     assert vis("init", db_url=db_url, cwd=tmp_path).returncode == 0
     again = vis("init", db_url=db_url, cwd=tmp_path)
     assert again.returncode == 0, again.stderr
-    loaded = vis("ingest-file", str(test_data / "bvh-extract-example.csv"), db_url=db_url, cwd=tmp_path)
+    loaded = vis(
+        "ingest-file", str(test_data / "bvh-extract-example.csv"), db_url=db_url, cwd=tmp_path
+    )
     assert loaded.returncode == 0, loaded.stderr
     assert "ontvangen 9" in loaded.stdout
     status = vis("status", "--json", db_url=db_url, cwd=tmp_path)
@@ -74,8 +84,13 @@ def test_ad_hoc_url_ingest_for_one_day(
     assert done.returncode == 0, done.stderr
     assert "ad-hoc 2017-03-13..2017-03-14" in done.stdout and "nieuw 9" in done.stdout
     failed = vis(
-        "ingest", "--url", httpserver.url_for("/missing") + "?v={vanaf}&t={tot}", "--date", "2017-03-13",
-        db_url=db_url, cwd=tmp_path,
+        "ingest",
+        "--url",
+        httpserver.url_for("/missing") + "?v={vanaf}&t={tot}",
+        "--date",
+        "2017-03-13",
+        db_url=db_url,
+        cwd=tmp_path,
     )
     assert failed.returncode != 0 and "404" in failed.stderr
     assert failed.stderr.strip().count("\n") == 0, failed.stderr

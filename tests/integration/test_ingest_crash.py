@@ -24,7 +24,8 @@ from ingest.runner import build_context, ingest_file
 from vis.db.engine import make_engine
 from vis.settings import load_settings
 settings = load_settings()
-settings = settings.model_copy(update={"ingest": settings.ingest.model_copy(update={"chunk_rows": 2000})})
+small_chunks = settings.ingest.model_copy(update={"chunk_rows": 2000})
+settings = settings.model_copy(update={"ingest": small_chunks})
 ingest_file(build_context(settings, make_engine(sys.argv[1])), Path(sys.argv[2]))
 """
 

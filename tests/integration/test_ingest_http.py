@@ -39,7 +39,9 @@ def _csv_body(rows: list[dict[str, str]], header: list[str], encoding: str = "cp
     return out.getvalue().encode(encoding)
 
 
-def _settings(url: str, *, window_days: int = 1, fmt: str = "auto", token_env: str = "") -> Settings:
+def _settings(
+    url: str, *, window_days: int = 1, fmt: str = "auto", token_env: str = ""
+) -> Settings:
     base = load_settings()
     source = SourceSettings(
         name="politie", url=url, format=fmt, window_days=window_days, token_env=token_env
@@ -47,7 +49,9 @@ def _settings(url: str, *, window_days: int = 1, fmt: str = "auto", token_env: s
     return base.model_copy(
         update={
             "sources": [source],
-            "http": base.http.model_copy(update={"retries": 1, "backoff_factor": 0.0, "read_timeout_s": 5}),
+            "http": base.http.model_copy(
+                update={"retries": 1, "backoff_factor": 0.0, "read_timeout_s": 5}
+            ),
             "ingest": base.ingest.model_copy(update={"first_day": EXAMPLE_DAYS[0]}),
             "cbs": base.cbs.model_copy(update={"enabled": False}),
         }
@@ -69,9 +73,7 @@ class DayFeed:
             return Response("storing", status=503)
         lo, hi = dt.date.fromisoformat(vanaf), dt.date.fromisoformat(tot)
         rows = [r for r in self.rows if lo <= _known_day(r) < hi]
-        return Response(
-            _csv_body(rows, self.header), content_type="text/csv; charset=windows-1252"
-        )
+        return Response(_csv_body(rows, self.header), content_type="text/csv; charset=windows-1252")
 
 
 @pytest.fixture
@@ -92,7 +94,9 @@ def _count(engine: Engine, table) -> int:
         return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
 
-def test_cp1252_csv_feed_is_loaded_day_by_day(engine: Engine, httpserver: HTTPServer, day_feed: DayFeed) -> None:
+def test_cp1252_csv_feed_is_loaded_day_by_day(
+    engine: Engine, httpserver: HTTPServer, day_feed: DayFeed
+) -> None:
     results = ingest_due(_settings(_url(httpserver)), engine, until=EXAMPLE_DAYS[-1])
     assert [r.spec.window_start for r in results] == EXAMPLE_DAYS
     assert sum(r.counts.inserted for r in results) == 9
@@ -105,7 +109,9 @@ def test_cp1252_csv_feed_is_loaded_day_by_day(engine: Engine, httpserver: HTTPSe
     assert all("vanaf=2017-03-" in loc for loc in locations)
 
 
-def test_catch_up_fetches_only_the_missed_days(engine: Engine, httpserver: HTTPServer, day_feed: DayFeed) -> None:
+def test_catch_up_fetches_only_the_missed_days(
+    engine: Engine, httpserver: HTTPServer, day_feed: DayFeed
+) -> None:
     settings = _settings(_url(httpserver))
     ingest_due(settings, engine, until=dt.date(2017, 3, 10))
     day_feed.windows.clear()
@@ -134,7 +140,11 @@ def test_a_failed_day_stops_the_catch_up_and_is_fetched_again_later(
         runs = conn.execute(
             select(ingest_runs.c.window_start, ingest_runs.c.status).order_by(ingest_runs.c.id)
         ).all()
-    assert [(r.window_start.day, r.status) for r in runs] == [(9, "success"), (10, "success"), (11, "failed")]
+    assert [(r.window_start.day, r.status) for r in runs] == [
+        (9, "success"),
+        (10, "success"),
+        (11, "failed"),
+    ]
     day_feed.fail_days = set()
     day_feed.windows.clear()
     ingest_due(settings, engine, until=dt.date(2017, 3, 13))
@@ -142,7 +152,9 @@ def test_a_failed_day_stops_the_catch_up_and_is_fetched_again_later(
     assert _count(engine, incidents) == 9
 
 
-def test_overlapping_windows_change_nothing(engine: Engine, httpserver: HTTPServer, day_feed: DayFeed) -> None:
+def test_overlapping_windows_change_nothing(
+    engine: Engine, httpserver: HTTPServer, day_feed: DayFeed
+) -> None:
     wide = _settings(_url(httpserver), window_days=3)
     first = ingest_due(wide, engine, since=EXAMPLE_DAYS[0], until=EXAMPLE_DAYS[-1])
     assert [(r.spec.window_start.day, r.spec.window_end.day) for r in first] == [(9, 12), (12, 14)]
@@ -182,7 +194,9 @@ def test_paged_json_feed_with_token_is_loaded(
     page2 = json.loads((test_data / "bvh-extract-example.page2.json").read_text(encoding="utf-8"))
     page1["volgende"] = httpserver.url_for("/json") + "?pagina=2"
     auth = {"Authorization": "Bearer geheim-123"}
-    httpserver.expect_request("/json", query_string="pagina=2", headers=auth).respond_with_json(page2)
+    httpserver.expect_request("/json", query_string="pagina=2", headers=auth).respond_with_json(
+        page2
+    )
     httpserver.expect_request("/json", headers=auth).respond_with_json(page1)
     url = httpserver.url_for("/json") + "?vanaf={vanaf}&tot={tot}"
     settings = _settings(url, token_env="VIS_TEST_FEED_TOKEN")

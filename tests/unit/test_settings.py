@@ -32,7 +32,11 @@ def test_amersfoort_defaults_load_and_are_complete() -> None:
     assert settings.municipality.code == "GM0307"
     assert settings.geo.crs == "EPSG:28992"
     assert settings.resolve(settings.geo.areas_file).is_file()
-    assert {c.key for c in settings.categories} >= {"woninginbraak", "overlast_jeugd", "fietsdiefstal"}
+    assert {c.key for c in settings.categories} >= {
+        "woninginbraak",
+        "overlast_jeugd",
+        "fietsdiefstal",
+    }
     assert [s.name for s in settings.shifts] == ["ochtend", "middag", "avond"]
     assert settings.retention.incident_detail_days == 365
 

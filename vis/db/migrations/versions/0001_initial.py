@@ -171,7 +171,10 @@ def upgrade() -> None:
             "status", sa.String(length=16), nullable=False, comment="running, success, failed"
         ),
         sa.Column(
-            "holder", sa.String(length=200), nullable=True, comment="host:pid of the running process"
+            "holder",
+            sa.String(length=200),
+            nullable=True,
+            comment="host:pid of the running process",
         ),
         sa.Column("received", sa.Integer(), nullable=False),
         sa.Column("inserted", sa.Integer(), nullable=False),
