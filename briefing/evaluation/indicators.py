@@ -1,0 +1,204 @@
+"""The programme's indicators per period, area group and category, with the targets beside them.
+
+Rates "per 1.000 inwoners" are per year: a count over a shorter period is scaled to 365.25 days,
+so a half-year pilot can stand beside the yearly target (woninginbraken ≤ 4,1 per 1.000). The
+long table has one row per (period, group, indicator); :func:`wide` pivots it for a page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from briefing.evaluation.explain import NIET_INGEVULD, nl_number, undetermined
+from briefing.evaluation.params import (
+    GEWELD,
+    VEELVOORKOMEND,
+    CategoryGroups,
+    OutsideFigure,
+    Period,
+    Targets,
+)
+
+COLUMNS = [
+    "periode",
+    "gebied",
+    "indicator",
+    "omschrijving",
+    "aantal",
+    "waarde",
+    "eenheid",
+    "doel",
+    "doel_gehaald",
+    "toelichting",
+]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    label: str
+    unit: str
+
+
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator("misdrijven", "Misdrijven", "per 1.000 inwoners per jaar"),
+    Indicator("woninginbraak", "Woninginbraken", "per 1.000 inwoners per jaar"),
+    Indicator("woninginbraak_poging", "Woninginbraken: pogingen", "% van de woninginbraken"),
+    Indicator("veelvoorkomend", "Veelvoorkomende criminaliteit", "per 1.000 inwoners per jaar"),
+    Indicator("geweld", "Geweld", "per 1.000 inwoners per jaar"),
+    Indicator("winkeldiefstal", "Winkeldiefstal", "per 1.000 inwoners per jaar"),
+    Indicator("overlast_jeugd", "Overlast jeugd (registraties)", "per 1.000 inwoners per jaar"),
+    Indicator("heterdaadkracht", "Heterdaadkracht", "aanhoudingen per 100 misdrijven"),
+)
+
+
+def categories_of(key: str, groups: CategoryGroups) -> frozenset[str]:
+    """The category keys an indicator counts."""
+    match key:
+        case "misdrijven" | "heterdaadkracht":
+            return groups.misdrijf
+        case "woninginbraak" | "woninginbraak_poging":
+            return frozenset({"woninginbraak"})
+        case "veelvoorkomend":
+            return frozenset(VEELVOORKOMEND)
+        case "geweld":
+            return frozenset(GEWELD)
+        case _:
+            return frozenset({key})
+
+
+def per_1000_per_year(count: int, inhabitants: float | None, period: Period) -> float | None:
+    if not inhabitants or inhabitants <= 0:
+        return None
+    return count / inhabitants * 1000.0 / period.years
+
+
+def _target(key: str, targets: Targets) -> tuple[str, float | None, str]:
+    """(text, threshold, "max" or "min") of the programme's target for an indicator."""
+    year = f" ({targets.year})" if targets.year else ""
+    if key == "woninginbraak" and targets.woninginbraak_per_1000 is not None:
+        value = targets.woninginbraak_per_1000
+        return f"≤ {nl_number(value, 1)}{year}", value, "max"
+    if key == "woninginbraak_poging" and targets.attempt_share_pct is not None:
+        share = targets.attempt_share_pct
+        text = f"≥ {nl_number(share, 0)} % (poging : voltooid = {share:g} : {100 - share:g}){year}"
+        return text, share, "min"
+    return "", None, ""
+
+
+def _row(
+    period_name: str,
+    group: str,
+    ind: Indicator,
+    count: int,
+    value: float | None,
+    targets: Targets,
+    note: str,
+) -> dict[str, object]:
+    text, threshold, sense = _target(ind.key, targets)
+    met: bool | None = None
+    if threshold is not None and value is not None:
+        met = value <= threshold if sense == "max" else value >= threshold
+    return {
+        "periode": period_name,
+        "gebied": group,
+        "indicator": ind.key,
+        "omschrijving": ind.label,
+        "aantal": count,
+        "waarde": value,
+        "eenheid": ind.unit,
+        "doel": text,
+        "doel_gehaald": met,
+        "toelichting": note,
+    }
+
+
+def indicator_table(
+    incidents: pd.DataFrame,
+    periods: Mapping[str, Period],
+    populations: Mapping[str, float | None],
+    groups: CategoryGroups,
+    targets: Targets,
+) -> pd.DataFrame:
+    """Every indicator per period and area group.
+
+    ``incidents`` has columns ``date`` (local date), ``category``, ``group`` (the area group the
+    incident lies in, e.g. "behandeling" or a gebied name), ``attempt`` (bool or missing) and
+    ``arrests`` (int or missing). ``populations`` maps each group to its inhabitants (None:
+    unknown, so no rates).
+    """
+    rows: list[dict[str, object]] = []
+    day = pd.to_datetime(incidents["date"]) if len(incidents) else pd.Series([], dtype="M8[ns]")
+    for period_name, period in periods.items():
+        in_period = (day >= pd.Timestamp(period.start)) & (day <= pd.Timestamp(period.end))
+        for group, inhabitants in populations.items():
+            sel = (
+                incidents.loc[in_period & (incidents["group"] == group)]
+                if len(incidents)
+                else incidents
+            )
+            for ind in INDICATORS:
+                sub = sel.loc[sel["category"].isin(categories_of(ind.key, groups))]
+                count = len(sub)
+                value: float | None
+                note = ""
+                if ind.key == "woninginbraak_poging":
+                    known = sub["attempt"].dropna()
+                    count = len(known)
+                    value = 100.0 * float(known.astype(bool).mean()) if count else None
+                    note = "" if count else undetermined("geen woninginbraken met poging J/N")
+                elif ind.key == "heterdaadkracht":
+                    arrests = pd.to_numeric(sub["arrests"], errors="coerce").fillna(0).sum()
+                    value = 100.0 * float(arrests) / count if count else None
+                    note = "" if count else undetermined("geen misdrijven")
+                else:
+                    value = per_1000_per_year(count, inhabitants, period)
+                    note = "" if value is not None else undetermined("inwonertal onbekend")
+                rows.append(_row(period_name, group, ind, count, value, targets, note))
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def wide(table: pd.DataFrame) -> pd.DataFrame:
+    """Indicators as rows, (group, period) as columns: the table an evaluator reads."""
+    if table.empty:
+        return table
+    pivot = table.pivot_table(
+        index=["indicator", "omschrijving", "eenheid", "doel"],
+        columns=["gebied", "periode"],
+        values="waarde",
+        aggfunc="first",
+        sort=False,
+        dropna=False,
+    )
+    return pivot.reset_index()
+
+
+OUTSIDE_COLUMNS = ["kenmerk", "omschrijving", "waarde", "eenheid", "jaar", "bron", "doel"]
+
+
+def outside_table(figures: tuple[OutsideFigure, ...], targets: Targets) -> pd.DataFrame:
+    """Survey and outside figures as entered by hand; empty values say "niet ingevuld"."""
+    goal = {
+        "jeugdoverlast_pct": targets.jeugdoverlast_pct,
+        "burgernet_deelnemers": targets.burgernet_participants,
+    }
+    rows = []
+    for f in figures:
+        target = next((v for k, v in goal.items() if f.key.startswith(k)), None)
+        rows.append(
+            {
+                "kenmerk": f.key,
+                "omschrijving": f.label,
+                "waarde": f.value if f.value is not None else NIET_INGEVULD,
+                "eenheid": f.unit,
+                "jaar": f.year,
+                "bron": f.source or NIET_INGEVULD,
+                "doel": ""
+                if target is None
+                else nl_number(float(target), 1 if target < 100 else 0),
+            }
+        )
+    return pd.DataFrame(rows, columns=OUTSIDE_COLUMNS)
