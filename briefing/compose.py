@@ -1,0 +1,217 @@
+"""One briefing for a date and a shift, as the JSON of `vis briefing --format json`.
+
+:func:`build_briefing` scores the cells from what was known before the shift started, chooses and
+merges the hotspots, gives reasons and actions, the shift's priorities (categories and wijken),
+what happened since the last briefing against the 28-day average, notable incidents (street, time
+and category only) and the data freshness.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from briefing.aoristic import shift_window
+from briefing.grid import hotspot_geometry
+from briefing.history import UNMAPPED, History
+from briefing.params import Rules
+from briefing.reasons import hotspot_actions, hotspot_reasons, near_repeat_series, nl_number
+from briefing.scoring import DAY_S, CellScores, score_cells
+from briefing.selection import merge_cells, select_cells
+
+UNMAPPED_LABEL = "Overig (zonder categorie)"
+
+
+@dataclass(frozen=True)
+class BriefingContext:
+    """What a briefing needs besides the history and the rules."""
+
+    municipality: str
+    rules_version: str
+    crs: str
+    labels: Mapping[str, str]
+    area_names: Mapping[str, str]
+    study: npt.NDArray[np.bool_] | None = None
+
+
+def _iso(seconds: int) -> str:
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).isoformat()
+
+
+def _label(ctx: BriefingContext, code: str) -> str:
+    return UNMAPPED_LABEL if code == UNMAPPED else ctx.labels.get(code, code)
+
+
+def _hotspots(
+    h: History, s: CellScores, rules: Rules, ctx: BriefingContext
+) -> list[dict[str, Any]]:
+    cells = select_cells(s, rules.selection, ctx.study)
+    cats = np.array(h.categories, dtype=object)
+    shift = h.shifts[s.shift].name
+    out = []
+    for rank, members in enumerate(
+        merge_cells(h.frame, cells, s.total, rules.selection.max_cells_per_hotspot), 1
+    ):
+        inside = s.used[np.isin(h.cell[s.used], members)]
+        contrib = s.per_category[:, members].sum(axis=1)
+        total = float(contrib.sum())
+        shares = {str(cats[k]): float(contrib[k]) / total for k in np.flatnonzero(contrib > 0)}
+        counts = Counter(cats[h.cat[inside]].tolist())
+        order = sorted(counts, key=lambda c: (-shares.get(c, 0.0), c))
+        areas = Counter(a for a in h.area[inside].tolist() if a)
+        wijk_code = min(areas, key=lambda a: (-areas[a], a)) if areas else ""
+        streets = tuple(
+            name
+            for name, _ in sorted(
+                Counter(h.street[inside].tolist()).items(), key=lambda kv: (-kv[1], kv[0])
+            )
+            if name
+        )
+        series = near_repeat_series(h, s, members, rules)
+        labels = {c: _label(ctx, c) for c in h.categories}
+        wijk = ctx.area_names.get(wijk_code, wijk_code)
+        out.append(
+            {
+                "rank": rank,
+                "id": h.frame.cell_id(int(members[0])),
+                "score": round(total, 4),
+                "cells": [h.frame.cell_id(int(c)) for c in members],
+                "geometry": hotspot_geometry(h.frame, members.tolist(), ctx.crs),
+                "area": {"code": wijk_code, "name": wijk} if wijk_code else None,
+                "streets": list(streets[: rules.selection.max_streets]),
+                "categories": [
+                    {"code": c, "label": labels[c], "count": int(counts[c])}
+                    for c in order[: rules.selection.max_categories]
+                ],
+                "reasons": hotspot_reasons(h, s, members, inside, series, rules, labels, shares),
+                "actions": hotspot_actions(rules, shift, shares, series, streets, wijk, labels),
+            }
+        )
+    return out
+
+
+def _priorities(
+    h: History, s: CellScores, rules: Rules, ctx: BriefingContext
+) -> dict[str, list[dict[str, Any]]]:
+    bp = rules.briefing
+    study = ctx.study if ctx.study is not None else np.ones(h.frame.size, bool)
+    per_cat = s.per_category[:, study].sum(axis=1)
+    grand = float(per_cat.sum()) or 1.0
+    cats = [
+        {
+            "code": h.categories[k],
+            "label": _label(ctx, h.categories[k]),
+            "share": round(float(per_cat[k]) / grand, 3),
+        }
+        for k in np.argsort(-per_cat, kind="stable")[: bp.priority_categories]
+        if per_cat[k] > 0
+    ]
+    frame = pd.DataFrame({"cell": h.cell[s.used], "area": h.area[s.used]})
+    frame = frame[frame["area"] != ""]
+    areas: list[dict[str, Any]] = []
+    if not frame.empty:
+        counts = frame.groupby(["cell", "area"]).size().reset_index(name="n")
+        counts = counts.sort_values(["cell", "n", "area"], ascending=[True, False, True])
+        cell_area = counts.drop_duplicates("cell")
+        cell_area = cell_area[study[cell_area["cell"].to_numpy()]]
+        score = pd.Series(s.total[cell_area["cell"].to_numpy()], index=cell_area["area"].to_numpy())
+        by_area = score.groupby(level=0).sum().sort_values(ascending=False, kind="stable")
+        total = float(by_area.sum()) or 1.0
+        areas = [
+            {
+                "code": str(code),
+                "name": ctx.area_names.get(str(code), str(code)),
+                "share": round(float(v) / total, 3),
+            }
+            for code, v in by_area.head(bp.priority_areas).items()
+        ]
+    return {"categories": cats, "areas": areas}
+
+
+def _since_last(h: History, cutoff_s: int, rules: Rules, ctx: BriefingContext) -> dict[str, Any]:
+    bp = rules.briefing
+    since = cutoff_s - bp.since_hours * 3600
+    avg_from = cutoff_s - bp.average_days * DAY_S
+    known = h.known_s
+    recent = (known >= since) & (known < cutoff_s)
+    month = (known >= avg_from) & (known < cutoff_s)
+    n_recent = np.bincount(h.cat[recent], minlength=len(h.categories))
+    n_month = np.bincount(h.cat[month], minlength=len(h.categories))
+    scale = bp.since_hours / (bp.average_days * 24)
+    rows: list[dict[str, Any]] = [
+        {
+            "code": c,
+            "label": _label(ctx, c),
+            "count": int(n_recent[k]),
+            "average": round(float(n_month[k]) * scale, 2),
+            "excluded": c in rules.excluded,
+        }
+        for k, c in enumerate(h.categories)
+        if n_recent[k] or n_month[k]
+    ]
+    rows.sort(key=lambda r: (-int(r["count"]), -float(r["average"]), str(r["code"])))
+    cats = np.array(h.categories, dtype=object)
+    notable_mask = recent & ((h.arrests > 0) | np.isin(cats[h.cat], list(bp.notable_categories)))
+    idx = np.flatnonzero(notable_mask)
+    idx = idx[np.lexsort((idx, h.begin_s[idx]))][: bp.max_notable]
+    tz = ZoneInfo(h.timezone)
+    notable = [
+        {
+            "time": dt.datetime.fromtimestamp(int(h.begin_s[i]), tz).strftime("%d-%m %H:%M"),
+            "street": str(h.street[i]),
+            "category": str(cats[h.cat[i]]),
+            "label": _label(ctx, str(cats[h.cat[i]])),
+            "arrest": bool(h.arrests[i] > 0),
+        }
+        for i in idx
+    ]
+    return {"from": _iso(since), "to": _iso(cutoff_s), "categories": rows, "notable": notable}
+
+
+def build_briefing(
+    h: History, rules: Rules, day: dt.date, shift_name: str, ctx: BriefingContext
+) -> dict[str, Any]:
+    """The briefing of ``shift_name`` on ``day``; only incidents known before its start count."""
+    shift = h.shift_index(shift_name)
+    start, end = shift_window(day, h.shifts[shift], h.timezone)
+    cutoff_s = int(start.timestamp())
+    scores = score_cells(h, cutoff_s, shift, day.weekday(), rules)
+    known_before = h.known_s[h.known_s < cutoff_s]
+    data_until = int(known_before.max()) if known_before.size else None
+    age_h = (cutoff_s - data_until) / 3600 if data_until is not None else None
+    fresh = age_h is not None and age_h <= rules.briefing.stale_hours
+    excluded = [{"code": c, "label": ctx.labels.get(c, c)} for c in rules.excluded]
+    notes = [
+        "Niet meegeteld in de hotspots (registraties die handhaving en politie vooral zelf "
+        "maken): " + ", ".join(e["label"] for e in excluded) + "."
+    ]
+    if not fresh:
+        notes.append(
+            "Let op: de gegevens zijn niet actueel"
+            + (f" (laatste kennisname {nl_number(age_h, 0)} uur voor de dienst)." if age_h else ".")
+        )
+    return {
+        "municipality": ctx.municipality,
+        "date": day.isoformat(),
+        "shift": shift_name,
+        "shift_label": h.shifts[shift].label or shift_name,
+        "window": {"start": start.isoformat(), "end": end.isoformat()},
+        "cutoff": start.isoformat(),
+        "data_until": _iso(data_until) if data_until is not None else None,
+        "data_fresh": fresh,
+        "data_age_hours": round(age_h, 1) if age_h is not None else None,
+        "rules_version": ctx.rules_version,
+        "hotspots": _hotspots(h, scores, rules, ctx),
+        "priorities": _priorities(h, scores, rules, ctx),
+        "since_last": _since_last(h, cutoff_s, rules, ctx),
+        "excluded_categories": excluded,
+        "notes": notes,
+    }

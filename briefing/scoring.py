@@ -1,0 +1,137 @@
+"""The score of every cell for one shift: an expected, policy-weighted rate of incidents.
+
+For a cut-off ``c`` (the shift's start), only incidents known before ``c`` count. Per category
+``k`` and cell ``j`` (all terms are rates per day, so they can be added):
+
+- **long-term level** ``L``: incidents that began in the last ``long_term_days``, divided by that
+  many days;
+- **recent activity** ``R``: incidents of the last ``recent_days``, each weighted
+  ``2^(-age / recent_half_life_days)`` and divided by the sum of those weights over the days
+  (an exponentially decaying rate, as in prospective hotspotting);
+- both are mixed ``(1 - recent_share) L + recent_share R`` and smoothed over neighbouring cells
+  (rook ``w``, diagonal ``w²``, normalised);
+- **time of shift**: each incident counts with ``r = β r_i + (1 - β) r̄_k``: ``r_i`` is the aoristic
+  share of its window in the shift's hours divided by the share of the day the shift lasts
+  (1: no preference), ``r̄_k`` the category's mean, ``β = profile_shrinkage``;
+- **weekday**: the category's aoristic share of shift time on this weekday, with
+  ``weekday_pseudocount`` incidents of evenly spread prior, times 7 (1: no preference);
+- **near repeat** ``N`` for the near-repeat categories: every incident of the last
+  ``near_repeat.days`` raises each cell whose centre lies within ``near_repeat.distance_m`` by
+  ``weight × (1 - age / days) / days`` (times its time-of-shift weight);
+- **policy**: everything of category ``k`` is multiplied by its weight.
+
+Categories of the feedback guard never enter (``History.usable``). Evidence is the plain number of
+incidents in the cell and its 8 neighbours over the long-term window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy import ndimage
+
+from briefing.grid import block_sum, disk_kernel, smooth
+from briefing.history import History
+from briefing.params import Rules
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+DAY_S = 86_400
+
+
+@dataclass(frozen=True)
+class CellScores:
+    """Scores of every cell of the frame (flat arrays; ``per_category`` is categories × cells)."""
+
+    cutoff_s: int
+    shift: int
+    weekday: int
+    total: FloatArray
+    per_category: FloatArray
+    long_term: FloatArray
+    recent: FloatArray
+    near_repeat: FloatArray
+    evidence: FloatArray
+    weekday_factor: FloatArray
+    used: IntArray  # indices into the history of the incidents that entered
+
+
+def decay_norm(days: int, half_life: float) -> float:
+    """Sum of the daily decay weights ``2^(-a/h)`` for ages 0 … days-1 (the rate's divisor)."""
+    return float(np.exp2(-np.arange(days) / half_life).sum())
+
+
+def used_incidents(h: History, cutoff_s: int, days: int) -> IntArray:
+    """Indices of usable incidents known before the cut-off that began in the ``days`` before it."""
+    i0, i1 = np.searchsorted(h.begin_s, [cutoff_s - days * DAY_S, cutoff_s], side="left")
+    idx = np.arange(i0, i1)
+    return idx[h.usable[i0:i1] & (h.known_s[i0:i1] < cutoff_s)]
+
+
+def score_cells(h: History, cutoff_s: int, shift: int, weekday: int, rules: Rules) -> CellScores:
+    """Score every cell for ``shift`` (an index into ``h.shifts``) on ``weekday`` at a cut-off."""
+    sp, nr = rules.scoring, rules.near_repeat
+    ncat, size, shape = len(h.categories), h.frame.size, h.frame.shape
+    idx = used_incidents(h, cutoff_s, sp.long_term_days)
+    cat, cell = h.cat[idx], h.cell[idx]
+    age = np.maximum(cutoff_s - h.begin_s[idx], 0) / DAY_S
+    frac = h.frac[idx, shift, :].astype(np.float64)
+    day_share = h.shifts[shift].hours / 24.0
+    r_inc = frac.sum(axis=1) / day_share
+    n_cat = np.bincount(cat, minlength=ncat).astype(float)
+    r_bar = np.where(
+        n_cat > 0, np.bincount(cat, weights=r_inc, minlength=ncat) / np.maximum(n_cat, 1), 1.0
+    )
+    beta = sp.profile_shrinkage
+    r = beta * r_inc + (1 - beta) * r_bar[cat]
+
+    # weekday factor per category, shrunk towards no preference
+    per_day = np.stack([np.bincount(cat, weights=frac[:, d], minlength=ncat) for d in range(7)], 1)
+    total = per_day.sum(axis=1)
+    pc = sp.weekday_pseudocount
+    factor = 7.0 * (per_day[:, weekday] + pc / 7.0) / (total + pc)
+
+    key = cat * size + cell
+
+    def raster(weights: FloatArray, mask: npt.NDArray[np.bool_] | None = None) -> FloatArray:
+        k, w = (key, weights) if mask is None else (key[mask], weights[mask])
+        counts = np.bincount(k, weights=w, minlength=ncat * size)
+        return np.asarray(counts, dtype=np.float64).reshape(ncat, *shape)
+
+    long_term = raster(r) / sp.long_term_days
+    recent_mask = age < sp.recent_days
+    decay = np.exp2(-age / sp.recent_half_life_days)
+    recent = raster(r * decay, recent_mask) / decay_norm(sp.recent_days, sp.recent_half_life_days)
+    rho = sp.recent_share
+    long_term = smooth(long_term, sp.neighbour_weight)
+    recent = smooth(recent, sp.neighbour_weight)
+    base = (1 - rho) * long_term + rho * recent
+
+    nr_cats = np.isin(np.array(h.categories, dtype=object), list(nr.categories))
+    nr_mask = nr_cats[cat] & (age < nr.days)
+    near = np.zeros((ncat, *shape))
+    if nr_mask.any():
+        seeds = raster(r * (1 - age / nr.days) * nr.weight / nr.days, nr_mask)
+        kernel = disk_kernel(nr.distance_m, h.frame.grid.size)
+        for k in np.flatnonzero(nr_cats):
+            near[k] = ndimage.convolve(seeds[k], kernel, mode="constant")
+
+    policy = h.weights[:, None, None] * factor[:, None, None]
+    per_category = ((base + near) * policy).reshape(ncat, size)
+    comp_policy = policy.reshape(ncat, 1)
+    counts = np.bincount(cell, minlength=size).astype(float).reshape(shape)
+    return CellScores(
+        cutoff_s=int(cutoff_s),
+        shift=shift,
+        weekday=weekday,
+        total=per_category.sum(axis=0),
+        per_category=per_category,
+        long_term=(long_term.reshape(ncat, size) * comp_policy).sum(0),
+        recent=(recent.reshape(ncat, size) * comp_policy).sum(0),
+        near_repeat=(near.reshape(ncat, size) * comp_policy).sum(0),
+        evidence=block_sum(counts).reshape(size),
+        weekday_factor=factor,
+        used=idx,
+    )
