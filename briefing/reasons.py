@@ -28,7 +28,9 @@ FALLBACK_ACTION = "zichtbaar surveilleren en signalen doorgeven aan de politie"
 
 def nl_number(value: float, decimals: int = 1) -> str:
     """A number the Dutch way: decimal comma, no needless zeros (``1,5``; ``3``)."""
-    text = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
+    text = f"{value:.{decimals}f}"
+    if decimals > 0:
+        text = text.rstrip("0").rstrip(".")
     return text.replace(".", ",")
 
 

@@ -337,6 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", parents=[common], help="aantallen, versheid, laatste runs")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_status)
+    __import__("vis.commands", fromlist=["register"]).register(sub, common)
     return parser
 
 

@@ -1,0 +1,123 @@
+"""Database glue of the briefings: load the incidents known before a cut-off, keep snapshots.
+
+Queries use bound parameters only. A stored briefing is never changed: building again inserts the
+next ``version`` for (municipality, date, shift).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, and_, func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from briefing.history import INCIDENT_COLUMNS
+from vis.db.schema import briefings, incidents
+
+_TIME_COLUMNS = ("begin_at", "end_at", "known_at")
+
+
+def load_incidents(
+    conn: Connection,
+    *,
+    known_before: dt.datetime,
+    known_since: dt.datetime | None = None,
+    municipality: str | None = None,
+) -> pd.DataFrame:
+    """Incidents with Kennisname in ``[known_since, known_before)`` as a frame (times UTC-aware).
+
+    ``municipality`` limits them to incidents located in that municipality's areas; ``None``
+    takes every incident (also those outside every area, which take part in the grid hotspots).
+    """
+    if known_before.tzinfo is None:
+        raise ValueError("known_before must be timezone-aware")
+    cols = [incidents.c[name] for name in INCIDENT_COLUMNS]
+    where = [incidents.c.known_at < known_before]
+    if known_since is not None:
+        where.append(incidents.c.known_at >= known_since)
+    if municipality is not None:
+        where.append(incidents.c.municipality_code == municipality)
+    rows = conn.execute(select(*cols).where(and_(*where)).order_by(incidents.c.id)).all()
+    frame = pd.DataFrame(rows, columns=list(INCIDENT_COLUMNS))
+    for name in _TIME_COLUMNS:
+        frame[name] = pd.to_datetime(frame[name], utc=True)
+    for name in ("x", "y", "arrests"):
+        frame[name] = pd.to_numeric(frame[name], errors="coerce").astype(float)
+    return frame
+
+
+def store_briefing(
+    engine: Engine, content: dict[str, Any], *, created_by: str, attempts: int = 5
+) -> int:
+    """Insert ``content`` as the next version for its municipality, date and shift; the version."""
+    day = dt.date.fromisoformat(content["date"])
+    key = and_(
+        briefings.c.municipality_code == content["municipality"],
+        briefings.c.date == day,
+        briefings.c.shift == content["shift"],
+    )
+    for attempt in range(attempts):
+        try:
+            with engine.begin() as conn:
+                latest = conn.execute(select(func.max(briefings.c.version)).where(key)).scalar()
+                version = int(latest or 0) + 1
+                stored = {**content, "version": version}
+                conn.execute(
+                    insert(briefings).values(
+                        municipality_code=content["municipality"],
+                        date=day,
+                        shift=content["shift"],
+                        version=version,
+                        rules_version=content["rules_version"],
+                        window_start=dt.datetime.fromisoformat(content["window"]["start"]),
+                        window_end=dt.datetime.fromisoformat(content["window"]["end"]),
+                        data_until=(
+                            dt.datetime.fromisoformat(content["data_until"])
+                            if content.get("data_until")
+                            else None
+                        ),
+                        cutoff=dt.datetime.fromisoformat(content["cutoff"]),
+                        created_at=dt.datetime.now(dt.UTC),
+                        created_by=created_by,
+                        content=stored,
+                    )
+                )
+                return version
+        except IntegrityError:
+            if attempt == attempts - 1:
+                raise
+    raise RuntimeError("unreachable")
+
+
+def read_briefing(
+    conn: Connection, municipality: str, day: dt.date, shift: str, version: int | None = None
+) -> dict[str, Any] | None:
+    """The stored content of one version (``None``: the latest), or ``None`` when there is none."""
+    query = select(briefings.c.content, briefings.c.version).where(
+        briefings.c.municipality_code == municipality,
+        briefings.c.date == day,
+        briefings.c.shift == shift,
+    )
+    if version is not None:
+        query = query.where(briefings.c.version == version)
+    row = conn.execute(query.order_by(briefings.c.version.desc()).limit(1)).first()
+    if row is None:
+        return None
+    content = dict(row.content)
+    content["version"] = int(row.version)
+    return content
+
+
+def briefing_versions(conn: Connection, municipality: str, day: dt.date, shift: str) -> list[int]:
+    rows = conn.execute(
+        select(briefings.c.version)
+        .where(
+            briefings.c.municipality_code == municipality,
+            briefings.c.date == day,
+            briefings.c.shift == shift,
+        )
+        .order_by(briefings.c.version)
+    ).all()
+    return [int(r.version) for r in rows]
