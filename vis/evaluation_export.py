@@ -1,0 +1,155 @@
+"""Export a pilot report as CSV, XLSX (openpyxl) or PDF (fpdf2).
+
+Text cells that begin with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage return) are written
+with a leading apostrophe, so that a spreadsheet never runs them as a formula. Numbers stay
+numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from briefing.evaluation.explain import nl_number
+from briefing.evaluation.report import PilotReport
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMATS = ("csv", "xlsx", "pdf")
+
+
+class ExportError(ValueError):
+    """The export path has an unknown extension or cannot be written."""
+
+
+def neutralise(value: Any) -> Any:
+    """A cell value safe for a spreadsheet: text with a formula prefix gets a leading ``'``."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return value
+
+
+def _cells(frame: pd.DataFrame) -> list[list[Any]]:
+    return [[neutralise(v) for v in row] for row in frame.itertuples(index=False, name=None)]
+
+
+def export_report(report: PilotReport, path: Path) -> Path:
+    """Write the report; the format follows the extension (.csv, .xlsx or .pdf)."""
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix not in FORMATS:
+        raise ExportError(f"onbekend exportformaat {path.suffix!r}: kies .csv, .xlsx of .pdf")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        {"csv": _csv, "xlsx": _xlsx, "pdf": _pdf}[suffix](report, path)
+    except OSError as exc:
+        raise ExportError(f"kan {path} niet schrijven: {exc.strerror or exc}") from exc
+    return path
+
+
+def _csv(report: PilotReport, path: Path) -> None:
+    """One CSV with every table below each other; the first column names the table."""
+    with path.open("w", newline="", encoding="utf-8-sig") as fh:
+        writer = csv.writer(fh, delimiter=";")
+        writer.writerow(["onderdeel", "pilot", report.pilot.name])
+        for name, frame in report.tables().items():
+            writer.writerow([])
+            writer.writerow(["onderdeel", *[neutralise(str(c)) for c in frame.columns]])
+            for row in _cells(frame):
+                writer.writerow([name, *row])
+
+
+def _xlsx(report: PilotReport, path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "pilot"
+    p = report.pilot
+    for row in (
+        ["pilot", p.name],
+        ["titel", p.label],
+        ["basisperiode", p.baseline.label()],
+        ["pilotperiode", p.pilot.label()],
+        ["briefings", report.record_summary.explanation],
+        ["dosis", report.dosage_summary.explanation],
+        *(["opmerking", n] for n in report.notes),
+    ):
+        sheet.append([neutralise(v) for v in row])
+    for name, frame in report.tables().items():
+        ws = book.create_sheet(name[:31])
+        ws.append([neutralise(str(c)) for c in frame.columns])
+        for row in _cells(frame):
+            ws.append(row)
+    book.save(path)
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    if isinstance(value, bool):
+        return "ja" if value else "nee"
+    if isinstance(value, float):
+        return nl_number(value, 2)
+    if isinstance(value, dt.date):
+        return value.strftime("%d-%m-%Y")
+    return str(value)
+
+
+def _pdf(report: PilotReport, path: Path) -> None:
+    from fpdf import FPDF
+
+    pdf = FPDF(orientation="landscape", format="A4")
+    pdf.set_auto_page_break(auto=True, margin=12)
+    pdf.add_page()
+    p = report.pilot
+    pdf.set_font("helvetica", "B", 14)
+    pdf.multi_cell(0, 8, _latin(f"Evaluatie {p.label}"))
+    pdf.set_font("helvetica", "", 9)
+    lines = [
+        f"Basisperiode {p.baseline.label()}; pilotperiode {p.pilot.label()}.",
+        report.record_summary.explanation,
+        report.dosage_summary.explanation,
+        *report.notes,
+    ]
+    for line in lines:
+        pdf.multi_cell(0, 5, _latin(line))
+    pdf.ln(2)
+    pdf.set_font("helvetica", "B", 11)
+    pdf.cell(0, 7, "Toetsen in gewone taal", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", "", 8)
+    for text in report.comparisons["uitleg"]:
+        pdf.multi_cell(0, 4.5, _latin(f"- {text}"))
+    _pdf_table(pdf, "Indicatoren", report.indicators, ["periode", "gebied", "omschrijving",
+               "aantal", "waarde", "eenheid", "doel", "doel_gehaald"])  # fmt: skip
+    _pdf_table(pdf, "Cijfers van buiten VIS", report.outside, list(report.outside.columns))
+    pdf.output(str(path))
+
+
+def _latin(text: str) -> str:
+    """The core PDF fonts know Latin-1 only: replace the few characters outside it."""
+    table = {"–": "-", "≤": "<=", "≥": ">=", "→": "->", "’": "'", "‘": "'", "“": '"', "”": '"'}
+    for a, b in table.items():
+        text = text.replace(a, b)
+    return text.encode("latin-1", "replace").decode("latin-1")
+
+
+def _pdf_table(pdf: Any, title: str, frame: pd.DataFrame, columns: list[str]) -> None:
+    pdf.add_page()
+    pdf.set_font("helvetica", "B", 11)
+    pdf.cell(0, 7, title, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", "", 7)
+    with pdf.table(text_align="LEFT") as table:
+        table.row([_latin(c) for c in columns])
+        for row in frame[columns].itertuples(index=False, name=None):
+            table.row([_latin(_text(v)) for v in row])

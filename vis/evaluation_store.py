@@ -1,0 +1,207 @@
+"""Read what the evaluation needs from the database into the DataFrames of
+:class:`briefing.evaluation.report.EvaluationData` (SQLAlchemy Core, bound parameters only).
+
+Dates are local (the municipality's time zone): an incident belongs to the day its window
+began. The population of a wijk is CBS's figure for the year nearest the reference year when
+``cbs_population`` holds it, else ``areas.inhabitants`` (the areas file, CBS 2019).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import shapely
+from shapely import geometry as sgeom
+from sqlalchemy import Connection, func, or_, select
+
+from briefing.evaluation.params import CategoryGroups
+from briefing.evaluation.report import EvaluationData
+from vis.db.schema import areas, briefings, cbs_population, incidents, patrol_visits
+from vis.geo import Grid, from_wgs84
+from vis.settings import Settings
+
+INCIDENT_COLUMNS = ["category", "area_code", "begin_at", "attempt", "arrests", "x", "y", "street"]
+
+
+def category_groups(settings: Settings) -> CategoryGroups:
+    cats = settings.categories
+    return CategoryGroups(
+        misdrijf=frozenset(c.key for c in cats if c.group == "misdrijf"),
+        overlast=frozenset(c.key for c in cats if c.group == "overlast"),
+        labels={c.key: c.label for c in cats},
+    )
+
+
+def grid_of(settings: Settings) -> Grid:
+    return Grid(settings.geo.cell_size_m, settings.geo.grid_origin_x, settings.geo.grid_origin_y)
+
+
+def _utc_bounds(start: dt.date, end: dt.date, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+    lo = dt.datetime.combine(start, dt.time(), tzinfo=tz).astimezone(dt.UTC)
+    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=tz).astimezone(dt.UTC)
+    return lo, hi
+
+
+def load_incidents(
+    conn: Connection, municipality: str, start: dt.date, end: dt.date, tz: ZoneInfo
+) -> pd.DataFrame:
+    """Incidents that began from ``start`` to ``end`` (local days, inclusive), with ``date``."""
+    lo, hi = _utc_bounds(start, end, tz)
+    cols = [incidents.c[name] for name in INCIDENT_COLUMNS]
+    query = (
+        select(*cols)
+        .where(incidents.c.begin_at >= lo, incidents.c.begin_at < hi)
+        .where(
+            or_(
+                incidents.c.municipality_code == municipality,
+                incidents.c.municipality_code.is_(None),
+            )
+        )
+    )
+    rows = conn.execute(query).all()
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=INCIDENT_COLUMNS)
+    begin = pd.to_datetime(frame["begin_at"], utc=True)
+    frame["begin_at"] = begin
+    frame["date"] = begin.dt.tz_convert(tz).dt.date if len(frame) else pd.Series([], dtype=object)
+    frame["x"] = pd.to_numeric(frame["x"], errors="coerce").astype(float)
+    frame["y"] = pd.to_numeric(frame["y"], errors="coerce").astype(float)
+    return frame
+
+
+def load_areas(conn: Connection, municipality: str, reference_year: int) -> pd.DataFrame:
+    """The municipality's areas with the population nearest ``reference_year``."""
+    rows = conn.execute(
+        select(areas.c.code, areas.c.name, areas.c.gebied, areas.c.inhabitants)
+        .where(areas.c.municipality_code == municipality)
+        .order_by(areas.c.code)
+    ).all()
+    frame = pd.DataFrame(
+        [tuple(r) for r in rows], columns=["code", "name", "gebied", "inhabitants"]
+    )
+    cbs = conn.execute(
+        select(cbs_population.c.area_code, cbs_population.c.year, cbs_population.c.inhabitants)
+        .where(cbs_population.c.area_code.in_(list(frame["code"])))
+        .where(cbs_population.c.inhabitants.is_not(None))
+    ).all()
+    best: dict[str, tuple[int, int]] = {}
+    for code, year, inhabitants in cbs:
+        distance = abs(int(year) - reference_year)
+        if code not in best or distance < best[code][0]:
+            best[code] = (distance, int(inhabitants))
+    if best:
+        frame["inhabitants"] = [
+            best[c][1] if c in best else v
+            for c, v in zip(frame["code"], frame["inhabitants"], strict=True)
+        ]
+    return frame
+
+
+def _hotspot_geometry(spot: dict[str, Any], grid: Grid, crs: str) -> shapely.Geometry | None:
+    """The hotspot in metric coordinates: its grid cells when listed (exact), else its WGS84
+    polygon projected back."""
+    cells = spot.get("cells") or spot.get("cell_ids")
+    if isinstance(cells, list) and cells:
+        boxes = []
+        for cell in cells:
+            _, col, row = str(cell).split("_")
+            boxes.append(sgeom.box(*grid.cell_bounds(int(col), int(row))))
+        return shapely.union_all(boxes)
+    geometry = spot.get("geometry")
+    if isinstance(geometry, dict) and geometry.get("type") in ("Polygon", "MultiPolygon"):
+        shape = sgeom.shape(geometry)
+        return shapely.transform(shape, lambda c: _to_metric(c, crs))
+    return None
+
+
+def _to_metric(coords: Any, crs: str) -> Any:
+    x, y = from_wgs84(coords[:, 0], coords[:, 1], crs)
+    coords[:, 0], coords[:, 1] = x, y
+    return coords
+
+
+def load_hotspots(
+    conn: Connection, municipality: str, start: dt.date, end: dt.date, grid: Grid, crs: str
+) -> pd.DataFrame:
+    """The hotspots of the latest version of each stored briefing from ``start`` to ``end``."""
+    latest = (
+        select(briefings.c.date, briefings.c.shift, func.max(briefings.c.version).label("v"))
+        .where(briefings.c.municipality_code == municipality)
+        .where(briefings.c.date >= start, briefings.c.date <= end)
+        .group_by(briefings.c.date, briefings.c.shift)
+        .subquery()
+    )
+    rows = conn.execute(
+        select(briefings)
+        .join(
+            latest,
+            (briefings.c.date == latest.c.date)
+            & (briefings.c.shift == latest.c.shift)
+            & (briefings.c.version == latest.c.v),
+        )
+        .where(briefings.c.municipality_code == municipality)
+    ).all()
+    out = []
+    for b in rows:
+        for spot in (b.content or {}).get("hotspots", []):
+            geometry = _hotspot_geometry(spot, grid, crs)
+            if geometry is None:
+                continue
+            out.append({
+                "briefing_id": b.id, "date": b.date, "shift": b.shift,
+                "window_start": b.window_start, "window_end": b.window_end,
+                "hotspot_id": str(spot.get("id", "")), "rank": spot.get("rank"),
+                "geometry": geometry,
+            })  # fmt: skip
+    columns = ["briefing_id", "date", "shift", "window_start", "window_end", "hotspot_id"]
+    return pd.DataFrame(out, columns=[*columns, "rank", "geometry"])
+
+
+def load_visits(conn: Connection, briefing_ids: list[int]) -> pd.DataFrame:
+    columns = ["briefing_id", "hotspot_id", "visited_at", "duration_min"]
+    if not briefing_ids:
+        return pd.DataFrame(columns=columns)
+    rows = conn.execute(
+        select(*(patrol_visits.c[c] for c in columns)).where(
+            patrol_visits.c.briefing_id.in_(briefing_ids)
+        )
+    ).all()
+    return pd.DataFrame([tuple(r) for r in rows], columns=columns)
+
+
+def data_until(conn: Connection, tz: ZoneInfo) -> dt.date | None:
+    latest = conn.execute(select(func.max(incidents.c.known_at))).scalar()
+    if latest is None:
+        return None
+    if isinstance(latest, str):
+        latest = dt.datetime.fromisoformat(latest)
+    if latest.tzinfo is None:
+        latest = latest.replace(tzinfo=dt.UTC)
+    return latest.astimezone(tz).date()
+
+
+def municipality_area_m2(settings: Settings) -> float | None:
+    from ingest.runner import load_areas as load_area_file
+
+    found = load_area_file(settings).of_municipality(settings.municipality.code)
+    return float(sum(a.geometry.area for a in found)) or None
+
+
+def load_evaluation_data(
+    conn: Connection, settings: Settings, start: dt.date, end: dt.date
+) -> EvaluationData:
+    """Everything from ``start`` to ``end`` (local days) for one municipality."""
+    tz = ZoneInfo(settings.schedule.timezone)
+    code = settings.municipality.code
+    grid = grid_of(settings)
+    spots = load_hotspots(conn, code, start, end, grid, settings.geo.crs)
+    return EvaluationData(
+        incidents=load_incidents(conn, code, start, end, tz),
+        areas=load_areas(conn, code, end.year),
+        hotspots=spots,
+        visits=load_visits(conn, sorted({int(i) for i in spots["briefing_id"]})),
+        municipality_area_m2=municipality_area_m2(settings),
+        data_until=data_until(conn, tz),
+    )
