@@ -338,6 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_status)
     __import__("vis.commands", fromlist=["register"]).register(sub, common)
+    __import__("vis.commands.evaluate", fromlist=["register"]).register(sub, common)
     return parser
 
 
