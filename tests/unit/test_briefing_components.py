@@ -156,7 +156,7 @@ def _evening(day: str, category: str = "fietsdiefstal", **extra: object) -> dict
 
 def test_long_term_level_is_the_daily_rate_times_the_shift_profile() -> None:
     frame = incidents([_evening(d) for d in ("2016-06-01", "2016-09-01", "2017-01-05")])
-    total, h = _score(frame, plain_rules())
+    total, _ = _score(frame, plain_rules())
     # each incident lies wholly in the avond hours (8 of 24): r = 3; 3 incidents over 365 days
     assert total.max() == pytest.approx(3 * 3 / 365)
     assert np.count_nonzero(total) == 1
@@ -287,7 +287,7 @@ def test_unknown_missing_and_bad_keys_are_refused_with_their_name(tmp_path: Path
     with pytest.raises(RulesError, match="recent_days"):
         parse_rules(missing)
     wrong = {**raw, "selection": {**raw["selection"], "top_n": "tien"}}
-    with pytest.raises(RulesError, match="selection.top_n"):
+    with pytest.raises(RulesError, match=r"selection\.top_n"):
         parse_rules(wrong)
     action = {**raw, "action": [{"kind": "category", "categories": ["x"], "text": "{huisnummer}"}]}
     with pytest.raises(RulesError, match="placeholder"):
