@@ -107,6 +107,15 @@ def _text(value: Any) -> str:
 
 
 def _pdf(report: PilotReport, path: Path) -> None:
+    from fpdf.errors import FPDFException
+
+    try:
+        _write_pdf(report, path)
+    except FPDFException as exc:
+        raise ExportError(f"PDF kon niet worden opgemaakt: {exc}") from exc
+
+
+def _write_pdf(report: PilotReport, path: Path) -> None:
     from fpdf import FPDF
 
     pdf = FPDF(orientation="landscape", format="A4")
@@ -114,7 +123,7 @@ def _pdf(report: PilotReport, path: Path) -> None:
     pdf.add_page()
     p = report.pilot
     pdf.set_font("helvetica", "B", 14)
-    pdf.multi_cell(0, 8, _latin(f"Evaluatie {p.label}"))
+    pdf.multi_cell(0, 8, _latin(f"Evaluatie {p.label}"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("helvetica", "", 9)
     lines = [
         f"Basisperiode {p.baseline.label()}; pilotperiode {p.pilot.label()}.",
@@ -123,13 +132,13 @@ def _pdf(report: PilotReport, path: Path) -> None:
         *report.notes,
     ]
     for line in lines:
-        pdf.multi_cell(0, 5, _latin(line))
+        pdf.multi_cell(0, 5, _latin(line), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     pdf.set_font("helvetica", "B", 11)
     pdf.cell(0, 7, "Toetsen in gewone taal", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("helvetica", "", 8)
     for text in report.comparisons["uitleg"]:
-        pdf.multi_cell(0, 4.5, _latin(f"- {text}"))
+        pdf.multi_cell(0, 4.5, _latin(f"- {text}"), new_x="LMARGIN", new_y="NEXT")
     _pdf_table(pdf, "Indicatoren", report.indicators, ["periode", "gebied", "omschrijving",
                "aantal", "waarde", "eenheid", "doel", "doel_gehaald"])  # fmt: skip
     _pdf_table(pdf, "Cijfers van buiten VIS", report.outside, list(report.outside.columns))

@@ -6,9 +6,9 @@ The model is the two-way fixed-effects form::
 
 with exposure = inhabitants × days of the bin (or only days when the population is unknown).
 ``exp(β)`` is the incidence rate ratio (IRR): how the treated areas' rate changed in the pilot,
-relative to the change in the control areas. The Poisson fit uses Pearson-scaled standard errors
-(quasi-Poisson) against overdispersion; the negative binomial takes its ``alpha`` from the
-Cameron–Trivedi moment estimate of the Poisson fit.
+relative to the change in the control areas. The Poisson fit widens its standard errors by the
+Pearson dispersion when that exceeds 1 (quasi-Poisson) against overdispersion; the negative
+binomial takes its ``alpha`` from the Cameron–Trivedi moment estimate of the Poisson fit.
 
 Areas without any incident and weeks without any incident carry no information under fixed
 effects and are dropped before the fit (they would only make statsmodels warn of a perfect fit).
@@ -154,16 +154,20 @@ def fit_did(
         notes.append(f"{dropped} gebied-weken zonder informatie (geen incidenten) weggelaten")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        poisson = sm.GLM(y, exog, family=sm.families.Poisson(), offset=offset)
-        fit = poisson.fit(scale="X2")
+        fit = sm.GLM(y, exog, family=sm.families.Poisson(), offset=offset).fit()
         nb_alpha: float | None = None
+        inflate = 1.0
         if model == "negbin":
             mu = np.asarray(fit.mu)
             nb_alpha = max(float(np.sum((y - mu) ** 2 - y) / np.sum(mu**2)), 1e-8)
             family = sm.families.NegativeBinomial(alpha=nb_alpha)
             fit = sm.GLM(y, exog, family=family, offset=offset).fit()
+        elif fit.df_resid > 0:
+            # Quasi-Poisson: widen (never narrow) by the Pearson dispersion. A saturated model
+            # (no residual degrees of freedom) keeps the Poisson standard errors.
+            inflate = math.sqrt(max(1.0, float(fit.pearson_chi2) / float(fit.df_resid)))
     notes += sorted({f"statsmodels: {w.message}" for w in caught})
-    beta, se = float(fit.params["did"]), float(fit.bse["did"])
+    beta, se = float(fit.params["did"]), float(fit.bse["did"]) * inflate
     if not (math.isfinite(beta) and math.isfinite(se) and se > 0):
         return _undetermined(model, panel, "het model convergeerde niet")
     q = float(stats.norm.ppf(1 - alpha / 2))

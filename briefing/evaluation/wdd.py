@@ -68,10 +68,10 @@ def wdd(
     value = float((a1 - a0) - (b1 - b0) + (e1 - e0) - (f1 - f0))
     # With a shared control, ΔC enters twice: Var(2ΔC) = 4(C0 + C1), not 2(C0 + C1).
     variance = float(sum(counts) + (2 * (b0 + b1) if shared else 0))
-    if variance == 0:
+    if a0 + a1 == 0 or variance == 0:
         return WddResult(
-            *counts, wdd=value, variance=0.0, z=None, p_value=None, ci_low=None, ci_high=None,
-            reason="geen incidenten in de gebieden en perioden",
+            *counts, wdd=value, variance=variance, z=None, p_value=None, ci_low=None,
+            ci_high=None, reason="geen incidenten in het behandelgebied",
         )  # fmt: skip
     se = math.sqrt(variance)
     z = value / se

@@ -59,6 +59,10 @@ def wdq(a0: int, a1: int, b0: int, b1: int, c0: int, c1: int) -> WdqResult:
     if min(counts) < 0:
         raise ValueError("counts must not be negative")
     ta0, ta1, tb0, tb1, tc0, tc1 = counts
+    if ta0 + ta1 == 0:
+        return WdqResult(
+            *counts, None, None, None, None, undetermined("geen incidenten in het behandelgebied")
+        )
     if tc0 == 0 or tc1 == 0:
         return WdqResult(
             *counts, None, None, None, None,
