@@ -339,6 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_status)
     __import__("vis.commands", fromlist=["register"]).register(sub, common)
     __import__("vis.commands.evaluate", fromlist=["register"]).register(sub, common)
+    __import__("vis.commands.app", fromlist=["register"]).register(sub, common)
     return parser
 
 

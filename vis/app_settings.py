@@ -1,0 +1,104 @@
+"""Settings of the Streamlit app: the ``[app]`` table of ``config/app.toml``.
+
+They live beside ``config/vis.toml`` (same folder, found through :func:`vis.settings.config_path`)
+so that the app's knobs do not widen the core settings model. Every key has a default and a
+description; ``tests/app/test_app_settings.py`` fails when one is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from vis.settings import SettingsError, config_path
+
+APP_CONFIG_NAME = "app.toml"
+
+
+class AppSettings(BaseModel):
+    """The ``[app]`` table."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    default_language: Literal["nl", "en"] = Field(
+        "nl", description="Language of the UI until a user switches it (nl or en)."
+    )
+    session_timeout_min: int = Field(
+        480, ge=1, description="Minutes of inactivity after which a desktop session logs out."
+    )
+    tablet_session_timeout_min: int = Field(
+        15,
+        ge=1,
+        description="Minutes of inactivity after which a handhaver's (tablet) session logs out.",
+    )
+    online_tiles: bool = Field(
+        False,
+        description="Draw online map tiles under the local basemap; off: no outside requests.",
+    )
+    tile_style: str = Field(
+        "https://basemaps.cartocdn.com/gl/positron-gl-style/style.json",
+        description="Map style URL used only when `online_tiles` is on.",
+    )
+    max_failed_logins: int = Field(
+        5, ge=1, description="Failed logins in a row after which a local account is locked."
+    )
+    lockout_min: int = Field(15, ge=1, description="Minutes a locked local account stays locked.")
+    password_min_length: int = Field(
+        12, ge=8, description="Minimum length of a local user's password."
+    )
+    kpi_baseline_days: int = Field(
+        28, ge=7, description="Days of the baseline that the last 24 hours are compared with."
+    )
+    kpi_alpha: float = Field(
+        0.05, gt=0, lt=1, description="Significance level of the KPI tiles' Poisson test."
+    )
+    notable_incidents: int = Field(
+        15, ge=0, description="How many recent notable incidents the briefing lists."
+    )
+    notable_categories: list[str] = Field(
+        default_factory=lambda: [
+            "woninginbraak",
+            "straatroof",
+            "overval",
+            "mishandeling",
+            "openlijk_geweld",
+            "bedreiging",
+            "drugshandel",
+        ],
+        description="Category keys whose incidents count as notable on the briefing.",
+    )
+    audit_page_size: int = Field(500, ge=10, description="Audit entries shown per page to admins.")
+    evaluation_days: int = Field(
+        60, ge=1, description="Days of stored briefings the evaluation page looks back over."
+    )
+
+
+def app_config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """``VIS_APP_CONFIG``, else ``app.toml`` beside the core configuration file."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("VIS_APP_CONFIG", "").strip()
+    if env:
+        return Path(env)
+    return config_path().resolve().parent / APP_CONFIG_NAME
+
+
+def load_app_settings(path: str | os.PathLike[str] | None = None) -> AppSettings:
+    """Read ``[app]``: a missing file gives the defaults, an invalid one a SettingsError."""
+    cfg = app_config_path(path)
+    if not cfg.exists():
+        return AppSettings()
+    try:
+        raw = tomllib.loads(cfg.read_text(encoding="utf-8"))
+        return AppSettings.model_validate(raw.get("app", {}))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise SettingsError(f"{cfg}: {exc}") from exc
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise SettingsError(f"{cfg}: invalid [app] configuration: {problems}") from exc

@@ -1,0 +1,222 @@
+"""Local users and login: argon2id password hashes, roles, a password policy and lockout.
+
+Where the municipality configures OIDC (an ``[auth]`` section in Streamlit's ``secrets.toml``, e.g.
+Entra ID), the app logs in through ``st.login`` instead and maps the identity's e-mail address onto
+a row of ``users`` (created with ``vis user add NAME --role ROLE --oidc``), which gives the role.
+
+Timing: :func:`authenticate` verifies exactly one argon2 hash on every call, also for unknown,
+disabled and locked users (against a dummy hash), so the answer time does not tell which usernames
+exist. argon2's verify compares in constant time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import Engine, func, insert, select, update
+
+from vis.db.schema import users
+
+ROLES: tuple[str, ...] = ("supervisor", "handhaver", "evaluator", "admin")
+#: Stored instead of a hash for users who log in only through OIDC: no password matches it.
+OIDC_ONLY = "!oidc"
+MAX_PASSWORD_LENGTH = 1024
+
+COMMON_PASSWORDS = frozenset(
+    {
+        "wachtwoord",
+        "wachtwoord123",
+        "welkom01",
+        "welkom123",
+        "password",
+        "password123",
+        "qwertyuiop",
+        "123456789012",
+        "amersfoort",
+        "amersfoort123",
+        "handhaving",
+        "zomer2024",
+        "winter2024",
+        "letmein",
+        "administrator",
+    }
+)
+
+
+class AuthError(ValueError):
+    """A user could not be added or changed; the message is for the operator (Dutch)."""
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    role: str
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None
+    #: ok, unknown, wrong_password, locked, disabled, oidc_only
+    reason: Literal["ok", "unknown", "wrong_password", "locked", "disabled", "oidc_only"]
+
+
+@lru_cache(maxsize=1)
+def _hasher() -> PasswordHasher:
+    return PasswordHasher()  # argon2id, the library's RFC 9106 low-memory profile
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return _hasher().hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def password_problems(password: str, username: str, min_length: int = 12) -> list[str]:
+    """Why ``password`` is not acceptable (Dutch, one phrase each); empty when it is."""
+    problems: list[str] = []
+    if len(password) < min_length:
+        problems.append(f"minstens {min_length} tekens")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        problems.append(f"hoogstens {MAX_PASSWORD_LENGTH} tekens")
+    classes = sum(
+        (
+            any(c.islower() for c in password),
+            any(c.isupper() for c in password),
+            any(c.isdigit() for c in password),
+            any(not c.isalnum() for c in password),
+        )
+    )
+    if classes < 3:
+        problems.append("drie van: kleine letter, hoofdletter, cijfer, leesteken")
+    lowered = password.lower()
+    if len(username) >= 3 and username.lower() in lowered:
+        problems.append("niet de gebruikersnaam bevatten")
+    if lowered in COMMON_PASSWORDS or len(set(password)) < 5:
+        problems.append("geen veelgebruikt of eentonig wachtwoord")
+    return problems
+
+
+def _clean_username(username: str) -> str:
+    name = username.strip()
+    if not name or len(name) > 100 or any(c.isspace() or not c.isprintable() for c in name):
+        raise AuthError("gebruikersnaam: 1 tot 100 tekens, zonder spaties")
+    return name
+
+
+def add_user(
+    engine: Engine,
+    username: str,
+    password: str | None,
+    role: str,
+    *,
+    min_length: int = 12,
+    now: dt.datetime | None = None,
+) -> User:
+    """Create a local user; ``password=None`` makes an OIDC-only user (no password login)."""
+    name = _clean_username(username)
+    if role not in ROLES:
+        raise AuthError(f"onbekende rol {role!r}; kies uit {', '.join(ROLES)}")
+    if password is None:
+        stored = OIDC_ONLY
+    else:
+        problems = password_problems(password, name, min_length)
+        if problems:
+            raise AuthError("wachtwoord voldoet niet: " + "; ".join(problems))
+        stored = hash_password(password)
+    now = now or dt.datetime.now(dt.UTC)
+    with engine.begin() as conn:
+        exists = conn.execute(
+            select(users.c.id).where(func.lower(users.c.username) == name.lower())
+        ).first()
+        if exists:
+            raise AuthError(f"gebruiker {name!r} bestaat al")
+        conn.execute(
+            insert(users).values(
+                username=name,
+                password_hash=stored,
+                role=role,
+                disabled=False,
+                failed_logins=0,
+                created_at=now,
+                password_changed_at=now,
+            )
+        )
+    return User(name, role)
+
+
+def authenticate(
+    engine: Engine,
+    username: str,
+    password: str,
+    *,
+    max_failed: int = 5,
+    lockout: dt.timedelta = dt.timedelta(minutes=15),
+    now: dt.datetime | None = None,
+) -> LoginResult:
+    """Check a local login; counts failures and locks the account after ``max_failed`` in a row."""
+    now = now or dt.datetime.now(dt.UTC)
+    name = username.strip()[:100]
+    password = password[:MAX_PASSWORD_LENGTH]
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(users).where(func.lower(users.c.username) == name.lower())
+        ).first()
+    stored = row.password_hash if row is not None and row.password_hash != OIDC_ONLY else None
+    try:
+        matched = _hasher().verify(stored or _dummy_hash(), password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        matched = False
+    if row is None:
+        return LoginResult(None, "unknown")
+    if row.password_hash == OIDC_ONLY:
+        return LoginResult(None, "oidc_only")
+    if row.disabled:
+        return LoginResult(None, "disabled")
+    if row.locked_until is not None and row.locked_until > now:
+        return LoginResult(None, "locked")
+    with engine.begin() as conn:
+        if not (matched and stored is not None):
+            failed = (row.failed_logins or 0) + 1
+            values: dict[str, object] = {"failed_logins": failed}
+            if failed >= max_failed:
+                values = {"failed_logins": 0, "locked_until": now + lockout}
+            conn.execute(update(users).where(users.c.id == row.id).values(**values))
+            return LoginResult(None, "wrong_password")
+        values = {"failed_logins": 0, "locked_until": None}
+        if _hasher().check_needs_rehash(stored):
+            values["password_hash"] = hash_password(password)
+        conn.execute(update(users).where(users.c.id == row.id).values(**values))
+    return LoginResult(User(row.username, row.role), "ok")
+
+
+def oidc_user(engine: Engine, email: str | None) -> User | None:
+    """The enabled user whose username is this OIDC identity's e-mail address, if any."""
+    if not email:
+        return None
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(users.c.username, users.c.role, users.c.disabled).where(
+                func.lower(users.c.username) == email.strip().lower()
+            )
+        ).first()
+    if row is None or row.disabled or row.role not in ROLES:
+        return None
+    return User(row.username, row.role)
+
+
+def set_disabled(engine: Engine, username: str, disabled: bool) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            update(users)
+            .where(users.c.username == username)
+            .values(disabled=disabled, failed_logins=0, locked_until=None)
+        )

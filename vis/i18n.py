@@ -1,0 +1,173 @@
+"""The UI's texts: Dutch first, English switchable. ``t(key, lang, **fields)`` formats one.
+
+A missing English text falls back to Dutch; a missing key raises ``KeyError`` (the tests look up
+every key the pages use, so a typo fails there).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Lang = Literal["nl", "en"]
+LANGUAGES: dict[str, str] = {"nl": "Nederlands", "en": "English"}
+
+TEXTS: dict[str, tuple[str, str]] = {
+    # shell and login
+    "app.title": ("VIS — Veiligheidsinformatie", "VIS — Safety information"),
+    "login.title": ("Inloggen", "Log in"),
+    "login.intro": (
+        "Log in met je gebruikersnaam en wachtwoord.",
+        "Log in with your username and password.",
+    ),
+    "login.username": ("Gebruikersnaam", "Username"),
+    "login.password": ("Wachtwoord", "Password"),
+    "login.submit": ("Inloggen", "Log in"),
+    "login.failed": (
+        "Inloggen mislukt: onbekende combinatie, of het account is (tijdelijk) geblokkeerd.",
+        "Login failed: unknown combination, or the account is (temporarily) locked.",
+    ),
+    "login.oidc": ("Inloggen met {provider}", "Log in with {provider}"),
+    "login.oidc_unknown": (
+        "Je bent aangemeld als {email}, maar hebt geen rol in VIS. Vraag een beheerder.",
+        "You are signed in as {email}, but have no role in VIS. Ask an administrator.",
+    ),
+    "login.expired": (
+        "Je sessie is verlopen na {minutes} minuten zonder activiteit. Log opnieuw in.",
+        "Your session expired after {minutes} idle minutes. Please log in again.",
+    ),
+    "login.logged_out": ("Je bent uitgelogd.", "You have logged out."),
+    "shell.user": ("Ingelogd als **{user}** ({role})", "Logged in as **{user}** ({role})"),
+    "shell.logout": ("Uitloggen", "Log out"),
+    "shell.language": ("Taal", "Language"),
+    "shell.denied": (
+        "Geen toegang: deze pagina hoort niet bij jouw rol.",
+        "Access denied: this page is not part of your role.",
+    ),
+    "role.supervisor": ("leidinggevende", "supervisor"),
+    "role.handhaver": ("handhaver", "enforcement officer"),
+    "role.evaluator": ("evaluator", "evaluator"),
+    "role.admin": ("beheerder", "administrator"),
+    "page.briefing": ("Briefing", "Briefing"),
+    "page.status": ("Status", "Status"),
+    "page.tablet": ("Dienst", "Shift"),
+    "page.evaluatie": ("Evaluatie", "Evaluation"),
+    "page.gebruikers": ("Gebruikers", "Users"),
+    "page.audit": ("Auditlog", "Audit log"),
+    # selection of a briefing
+    "sel.date": ("Datum", "Date"),
+    "sel.shift": ("Dienst", "Shift"),
+    "sel.none": (
+        "Nog geen briefing voor {date}, {shift}.",
+        "No briefing yet for {date}, {shift}.",
+    ),
+    "sel.fallback": (
+        "Getoond: de laatst opgeslagen briefing ({date}, {shift}).",
+        "Shown: the most recent stored briefing ({date}, {shift}).",
+    ),
+    "sel.empty": ("Er zijn nog geen briefings opgeslagen.", "No briefings have been stored yet."),
+    # freshness
+    "fresh.ok": (
+        "Gegevens tot {until}; laatste inlezing {finished} geslaagd.",
+        "Data until {until}; last ingest {finished} succeeded.",
+    ),
+    "fresh.failed": (
+        "Laatste inlezing ({started}) is MISLUKT. Gegevens tot {until}.",
+        "The last ingest ({started}) FAILED. Data until {until}.",
+    ),
+    "fresh.old": (
+        "Gegevens zijn ouder dan een dag: tot {until}.",
+        "Data is older than a day: until {until}.",
+    ),
+    "fresh.none": ("Nog geen gegevens ingelezen.", "No data has been ingested yet."),
+    # briefing page
+    "brief.title": ("Briefing {date} — {shift}", "Briefing {date} — {shift}"),
+    "brief.meta": (
+        "Venster {start} – {end} · gegevens tot {until} · regels {rules} · versie {version}",
+        "Window {start} – {end} · data until {until} · rules {rules} · version {version}",
+    ),
+    "brief.kpi": (
+        "Laatste 24 uur tegen gemiddelde van {days} dagen",
+        "Last 24 h vs {days}-day mean",
+    ),
+    "brief.kpi_none": ("Geen incidenten in de vergelijking.", "No incidents to compare."),
+    "kpi.higher": ("↑ hoger dan normaal", "↑ higher than usual"),
+    "kpi.lower": ("↓ lager dan normaal", "↓ lower than usual"),
+    "kpi.normal": ("≈ normaal", "≈ as usual"),
+    "kpi.help": (
+        "Gemiddeld {mean} per 24 uur; Poisson-toets p = {p} (significant bij p < {alpha}).",
+        "Mean {mean} per 24 h; Poisson test p = {p} (significant at p < {alpha}).",
+    ),
+    "brief.map": ("Hotspots", "Hotspots"),
+    "brief.priorities": ("Prioriteiten", "Priorities"),
+    "brief.reasons": ("Waarom", "Why"),
+    "brief.actions": ("Acties", "Actions"),
+    "brief.no_hotspots": ("Geen hotspots in deze briefing.", "No hotspots in this briefing."),
+    "brief.incidents": ("Recente opvallende incidenten", "Recent notable incidents"),
+    "brief.no_incidents": ("Geen opvallende incidenten.", "No notable incidents."),
+    "brief.detail": ("Details van incident", "Incident details"),
+    "brief.pdf": ("PDF downloaden", "Download PDF"),
+    "brief.print": (
+        "Afdrukken: Ctrl+P (de afdrukopmaak laat menu en knoppen weg).",
+        "Print: Ctrl+P (the print layout leaves out menus and buttons).",
+    ),
+    "col.street": ("Straat", "Street"),
+    "col.time": ("Tijd", "Time"),
+    "col.category": ("Categorie", "Category"),
+    "col.area": ("Wijk", "District"),
+    "hotspot": ("Hotspot {rank}", "Hotspot {rank}"),
+    "hotspot.score": ("score {score}", "score {score}"),
+    "map.credit": (
+        "Kaart: wijkgrenzen, Bron: CBS ({source}).",
+        "Map: districts, Source: CBS ({source}).",
+    ),
+    # tablet
+    "tab.title": ("{shift} — {date}", "{shift} — {date}"),
+    "tab.visit": ("Ik ben hier geweest", "I have been here"),
+    "tab.duration": ("Duur (minuten, optioneel)", "Duration (minutes, optional)"),
+    "tab.note": ("Notitie (optioneel, eigen woorden)", "Note (optional, own words)"),
+    "tab.saved": (
+        "Bezoek aan hotspot {rank} vastgelegd om {time}.",
+        "Visit to hotspot {rank} recorded at {time}.",
+    ),
+    "tab.visits": ("Jouw bezoeken deze dienst: {n}", "Your visits this shift: {n}"),
+    # status
+    "st.sources": ("Versheid per bron", "Freshness per source"),
+    "st.ledger": ("Inleeslog", "Ingest ledger"),
+    "st.quarantine": ("Quarantaine ({n} rijen)", "Quarantine ({n} rows)"),
+    "st.csv": ("Quarantaine als CSV", "Quarantine as CSV"),
+    "st.next": ("Volgende geplande inlezing: {when}", "Next scheduled ingest: {when}"),
+    # evaluation
+    "ev.intro": (
+        "Het archief van opgeslagen briefings over de laatste {days} dagen. Voor afgelopen "
+        "diensten: hoeveel incidenten daarna begonnen binnen de hotspots, en hoeveel bezoeken er "
+        "werden vastgelegd. Pilotevaluaties met vergelijkingsgebieden volgen apart.",
+        "The record of stored briefings over the last {days} days. For past shifts: how many "
+        "incidents then began inside the hotspots, and how many visits were recorded. Pilot "
+        "evaluations with comparison areas follow separately.",
+    ),
+    "ev.per_day": ("Briefings per dag en dienst", "Briefings per day and shift"),
+    "ev.hits": ("Afgelopen diensten", "Past shifts"),
+    "ev.none": ("Geen briefings in deze periode.", "No briefings in this period."),
+    # users
+    "us.add": ("Gebruiker toevoegen", "Add a user"),
+    "us.role": ("Rol", "Role"),
+    "us.repeat": ("Wachtwoord (herhaal)", "Password (repeat)"),
+    "us.mismatch": ("De wachtwoorden verschillen.", "The passwords differ."),
+    "us.added": ("Gebruiker {name} toegevoegd.", "User {name} added."),
+    "us.toggle": ("(De)activeren", "Enable/disable"),
+    "us.choose": ("Gebruiker", "User"),
+    "us.changed": ("Gebruiker {name} bijgewerkt.", "User {name} updated."),
+    # audit
+    "au.verify": ("Keten controleren", "Verify chain"),
+    "au.ok": ("Keten intact: {n} regels.", "Chain intact: {n} entries."),
+    "au.bad": ("Keten verbroken bij regel {id}.", "Chain broken at entry {id}."),
+    "au.filter_user": ("Gebruiker bevat", "User contains"),
+    "au.filter_action": ("Actie", "Action"),
+    "au.all": ("alle", "all"),
+}
+
+
+def t(key: str, lang: str = "nl", **fields: object) -> str:
+    nl, en = TEXTS[key]
+    text = en if lang == "en" and en else nl
+    return text.format(**fields) if fields else text

@@ -1,0 +1,63 @@
+"""Briefing page (supervisor): the shift's hotspots, KPIs, priorities and incidents; print/PDF."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from vis import audit
+from vis.pages import briefing_parts as parts
+from vis.pages.common import (
+    PRINT_CSS,
+    freshness_banner,
+    freshness_text,
+    inject_css,
+    log,
+    require,
+    resources,
+    shift_labels,
+    tr,
+)
+from vis.pages.kpi import kpis
+from vis.pages.maps import show_map
+from vis.pages.shifts import next_shift, pick_briefing
+from vis.queries import freshness, kpi_counts, notable_incidents
+
+
+def main() -> None:
+    require("supervisor")
+    res, app = resources(), resources().app
+    inject_css(PRINT_CSS)
+    now = parts.now_utc()
+    row = pick_briefing(next_shift(now, res.settings.shifts, res.tz), key="brief")
+    with res.engine.connect() as conn:
+        fresh = freshness(conn)
+        if row is not None:
+            counts = kpi_counts(conn, row.cutoff, app.kpi_baseline_days)
+            notable = notable_incidents(
+                conn, row.cutoff, app.notable_categories, limit=app.notable_incidents
+            )
+    freshness_banner(fresh, now)
+    if row is None:
+        return
+    shift = shift_labels().get(row.shift, row.shift)
+    st.title(tr("brief.title", date=f"{row.date:%d-%m-%Y}", shift=shift))
+    st.caption(parts.meta_line(row))
+    tiles = kpis(counts, app.kpi_baseline_days, app.kpi_alpha)
+    parts.show_kpis(tiles, app.kpi_baseline_days, app.kpi_alpha)
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        st.subheader(tr("brief.map"))
+        show_map(res, row.hotspots)
+    with right:
+        parts.show_priorities(res, row.hotspots)
+    parts.show_incidents(res, notable)
+    st.download_button(
+        tr("brief.pdf"),
+        data=parts.pdf_bytes(res, row, tiles, notable, freshness_text(fresh, now)),
+        file_name=f"briefing-{row.date:%Y-%m-%d}-{row.shift}.pdf",
+        mime="application/pdf",
+        on_click=log,
+        args=(audit.DOWNLOAD, f"briefing:{row.id}:pdf"),
+        icon=":material/picture_as_pdf:",
+    )
+    st.caption(tr("brief.print"))

@@ -1,0 +1,107 @@
+"""Evaluation page (evaluator): the record of stored briefings and what followed in their hotspots.
+
+Configured pilots with comparison areas are a separate issue; this page shows what is already
+measurable: how many briefings were stored per day and shift, and for each past shift how many
+incidents then began inside its hotspots and how many patrol visits were recorded there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+import streamlit as st
+from shapely.geometry import shape
+
+from vis.pages.common import require, resources, shift_labels, tr
+from vis.queries import BriefingRow, briefings_since, incident_points, visits_for
+
+
+def _union(hotspots: list[dict[str, Any]]) -> shapely.Geometry | None:
+    geoms = []
+    for spot in hotspots:
+        try:
+            geoms.append(shape(spot.get("geometry") or {}))
+        except (ValueError, TypeError, AttributeError, KeyError):
+            continue
+    return shapely.union_all(geoms) if geoms else None
+
+
+def hits_per_briefing(rows: list[BriefingRow], points: list[Any]) -> dict[int, int]:
+    """Briefing id → incidents that began in its window inside one of its hotspots."""
+    if not points:
+        return {b.id: 0 for b in rows}
+    lon = np.array([p.lon for p in points], float)
+    lat = np.array([p.lat for p in points], float)
+    begin = np.array([p.begin_at.timestamp() for p in points], float)
+    out: dict[int, int] = {}
+    for b in rows:
+        area = _union(b.hotspots)
+        mask = (begin >= b.window_start.timestamp()) & (begin < b.window_end.timestamp())
+        if area is None or not mask.any():
+            out[b.id] = 0
+            continue
+        out[b.id] = int(shapely.contains_xy(area, lon[mask], lat[mask]).sum())
+    return out
+
+
+def main() -> None:
+    require("evaluator")
+    res = resources()
+    days = res.app.evaluation_days
+    now = dt.datetime.now(dt.UTC)
+    st.title(tr("page.evaluatie"))
+    st.caption(tr("ev.intro", days=days))
+    with res.engine.connect() as conn:
+        rows = briefings_since(conn, res.municipality, (now - dt.timedelta(days=days)).date())
+        if not rows:
+            from vis.queries import latest_briefing
+
+            last = latest_briefing(conn, res.municipality)
+            if last is not None:  # an archive (e.g. the demo) ends before today
+                rows = briefings_since(conn, res.municipality, last.date - dt.timedelta(days=days))
+        past = [b for b in rows if b.window_end <= now]
+        points = (
+            incident_points(
+                conn, min(b.window_start for b in past), max(b.window_end for b in past)
+            )
+            if past
+            else []
+        )
+        visits = visits_for(conn, [b.id for b in past])
+    if not rows:
+        st.info(tr("ev.none"))
+        return
+    labels = shift_labels()
+    st.subheader(tr("ev.per_day"))
+    per_day = pd.DataFrame(
+        {"datum": [b.date for b in rows], "dienst": [labels.get(b.shift, b.shift) for b in rows]}
+    )
+    st.dataframe(
+        per_day.groupby(["datum", "dienst"])
+        .size()
+        .unstack(fill_value=0)
+        .sort_index(ascending=False),
+        width="stretch",
+    )
+    if not past:
+        return
+    hits = hits_per_briefing(past, points)
+    n_visits: dict[int, int] = {}
+    for v in visits:
+        n_visits[v.briefing_id] = n_visits.get(v.briefing_id, 0) + 1
+    table = pd.DataFrame(
+        {
+            "datum": [b.date for b in past],
+            "dienst": [labels.get(b.shift, b.shift) for b in past],
+            "hotspots": [len(b.hotspots) for b in past],
+            "incidenten in hotspots": [hits[b.id] for b in past],
+            "bezoeken": [n_visits.get(b.id, 0) for b in past],
+        }
+    ).iloc[::-1]
+    st.subheader(tr("ev.hits"))
+    st.bar_chart(table.groupby("datum")["incidenten in hotspots"].sum())
+    st.dataframe(table, hide_index=True, width="stretch")

@@ -1,0 +1,162 @@
+"""The hotspot map: pydeck polygons on a local basemap of wijk outlines (no outside tiles).
+
+Online tiles are drawn only when ``[app] online_tiles`` is on. Tooltips use deck.gl's text
+template (inserted as text, never as HTML).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pydeck as pdk
+import shapely
+import streamlit as st
+from shapely.geometry import shape
+
+from vis.geo import from_wgs84, to_wgs84
+from vis.pages.common import Resources, category_labels, resources, tr
+
+#: pydeck's "no style chosen" value: Streamlit's frontend then draws no tiles at all.
+NO_TILES = "__MAP_STYLE__"
+
+
+def _rings(geom: shapely.Geometry) -> list[list[list[float]]]:
+    polys = list(geom.geoms) if hasattr(geom, "geoms") else [geom]
+    return [
+        [[round(x, 6), round(y, 6)] for x, y in p.exterior.coords]
+        for p in polys
+        if isinstance(p, shapely.Polygon)
+    ]
+
+
+@st.cache_resource(show_spinner=False)
+def _basemap(areas_file: str, municipality: str, crs: str) -> list[dict[str, Any]]:
+    res = resources()
+    rows: list[dict[str, Any]] = []
+    for area in res.areas.of_municipality(municipality):
+        simple = shapely.simplify(area.geometry, 8.0, preserve_topology=True)
+        wgs = shapely.transform(
+            simple, lambda xy: np.column_stack(to_wgs84(xy[:, 0], xy[:, 1], crs))
+        )
+        for ring in _rings(wgs):
+            rows.append({"polygon": ring, "name": area.name})
+    return rows
+
+
+def basemap(res: Resources) -> list[dict[str, Any]]:
+    return _basemap(str(res.settings.geo.areas_file), res.municipality, res.settings.geo.crs)
+
+
+def area_name(res: Resources, geometry: dict[str, Any] | None) -> str | None:
+    """Name of the wijk holding the centre of a WGS84 GeoJSON polygon."""
+    try:
+        centre = shape(geometry).centroid if geometry else None
+    except (ValueError, TypeError, AttributeError, KeyError):
+        return None
+    if centre is None or centre.is_empty:
+        return None
+    x, y = from_wgs84([centre.x], [centre.y], res.settings.geo.crs)
+    idx = int(res.areas.locate(x, y)[0])
+    return res.areas.areas[idx].name if idx >= 0 else None
+
+
+def hotspot_rows(res: Resources, hotspots: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    labels = category_labels()
+    rows = []
+    for spot in hotspots:
+        geometry = spot.get("geometry") or {}
+        try:
+            rings = _rings(shape(geometry))
+        except (ValueError, TypeError, AttributeError, KeyError):
+            continue
+        cats = ", ".join(
+            f"{labels.get(str(c.get('code')), str(c.get('label') or c.get('code')))} "
+            f"{c.get('count', '')}"
+            for c in spot.get("categories") or []
+            if isinstance(c, dict)
+        )
+        name = area_name(res, geometry) or ""
+        title = tr("hotspot", rank=spot.get("rank", "?"))
+        for ring in rings:
+            rows.append(
+                {
+                    "polygon": ring,
+                    "rank": str(spot.get("rank", "")),
+                    "tooltip": f"{title} {name}\n{cats}".strip(),
+                }
+            )
+    return rows
+
+
+def hotspot_deck(res: Resources, hotspots: list[dict[str, Any]], height: int = 460) -> pdk.Deck:
+    base = basemap(res)
+    spots = hotspot_rows(res, hotspots)
+    points = [p for row in (spots or base) for p in row["polygon"]]
+    if points:
+        lons, lats = [p[0] for p in points], [p[1] for p in points]
+        lon, lat = (min(lons) + max(lons)) / 2, (min(lats) + max(lats)) / 2
+        span = max(max(lons) - min(lons), (max(lats) - min(lats)) * 1.6, 0.004)
+        zoom = float(np.clip(np.log2(360 / span) - 1.3, 10, 17))
+    else:
+        lon, lat, zoom = 5.39, 52.16, 11.5
+    labels = [{"position": _centre(r["polygon"]), "text": r["rank"]} for r in spots if r["rank"]]
+    layers = [
+        pdk.Layer(
+            "PolygonLayer",
+            data=base,
+            id="wijken",
+            get_polygon="polygon",
+            get_fill_color=[236, 236, 228, 255],
+            get_line_color=[110, 110, 110, 255],
+            line_width_min_pixels=1,
+            stroked=True,
+            filled=not res.app.online_tiles,
+            pickable=False,
+        ),
+        pdk.Layer(
+            "PolygonLayer",
+            data=spots,
+            id="hotspots",
+            get_polygon="polygon",
+            get_fill_color=[200, 20, 20, 150],
+            get_line_color=[120, 0, 0, 255],
+            line_width_min_pixels=2,
+            stroked=True,
+            filled=True,
+            pickable=True,
+        ),
+        pdk.Layer(
+            "TextLayer",
+            data=labels,
+            id="ranks",
+            get_position="position",
+            get_text="text",
+            get_size=18,
+            get_color=[0, 0, 0, 255],
+            font_weight=700,
+            background=True,
+            get_background_color=[255, 255, 255, 220],
+        ),
+    ]
+    if res.app.online_tiles:
+        style, provider = res.app.tile_style, "carto"
+    else:
+        style, provider = NO_TILES, None
+    return pdk.Deck(
+        layers=layers,
+        initial_view_state=pdk.ViewState(longitude=lon, latitude=lat, zoom=zoom),
+        map_style=style,
+        map_provider=provider,
+        tooltip={"text": "{tooltip}"},  # type: ignore[arg-type]
+        height=height,
+    )
+
+
+def _centre(ring: list[list[float]]) -> list[float]:
+    return [sum(p[0] for p in ring) / len(ring), sum(p[1] for p in ring) / len(ring)]
+
+
+def show_map(res: Resources, hotspots: list[dict[str, Any]], height: int = 460) -> None:
+    st.pydeck_chart(hotspot_deck(res, hotspots, height), height=height, key=None)
+    st.caption(tr("map.credit", source=res.settings.geo.area_source))

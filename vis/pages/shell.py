@@ -1,0 +1,164 @@
+"""The app's frame: login, session timeout, the role's page list, page-view audit, logout.
+
+``st.navigation`` gets only the pages of the user's role. Every other known page is registered
+under its URL as a hidden refusal, so a URL typed by hand shows "no access" (and is audited)
+instead of the page. Before login every URL shows the login page and nothing else.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import streamlit as st
+
+from vis import audit
+from vis.auth import User, oidc_user
+from vis.pages import audit_log, briefing, evaluation, login, status, tablet, users
+from vis.pages.common import (
+    ACTIVE_KEY,
+    NOTICE_KEY,
+    USER_KEY,
+    current_user,
+    language_picker,
+    log,
+    md,
+    resources,
+    tr,
+)
+
+VIEW_KEY = "vis_viewed_page"
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    main: Callable[[], None]
+    roles: frozenset[str]
+    icon: str
+
+
+#: url path → page. A role's first page is its home.
+PAGES: dict[str, PageSpec] = {
+    "briefing": PageSpec(briefing.main, frozenset({"supervisor"}), ":material/assignment:"),
+    "tablet": PageSpec(tablet.main, frozenset({"handhaver"}), ":material/directions_walk:"),
+    "evaluatie": PageSpec(evaluation.main, frozenset({"evaluator"}), ":material/query_stats:"),
+    "gebruikers": PageSpec(users.main, frozenset({"admin"}), ":material/group:"),
+    "status": PageSpec(status.main, frozenset({"supervisor", "admin"}), ":material/monitor_heart:"),
+    "audit": PageSpec(audit_log.main, frozenset({"admin"}), ":material/policy:"),
+}
+
+
+def pages_for(role: str) -> list[str]:
+    return [path for path, spec in PAGES.items() if role in spec.roles]
+
+
+def _timeout_s(user: User) -> float:
+    app = resources().app
+    minutes = (
+        app.tablet_session_timeout_min if user.role == "handhaver" else app.session_timeout_min
+    )
+    return minutes * 60.0
+
+
+def logout(reason: str = "user") -> None:
+    user = current_user()
+    if user is not None:
+        log(audit.LOGOUT, target=user.role, detail={"reason": reason})
+    for key in (USER_KEY, ACTIVE_KEY, VIEW_KEY):
+        st.session_state.pop(key, None)
+    if reason == "timeout" and user is not None:
+        minutes = int(_timeout_s(user) // 60)
+        st.session_state[NOTICE_KEY] = tr("login.expired", minutes=minutes)
+    else:
+        st.session_state[NOTICE_KEY] = tr("login.logged_out")
+    if login.auth_secrets() is not None and getattr(st.user, "is_logged_in", False):
+        st.logout()
+
+
+def session_user() -> User | None:
+    """The logged-in user, after applying the idle timeout and mapping an OIDC identity."""
+    user = current_user()
+    if (
+        user is None
+        and login.auth_secrets() is not None
+        and getattr(st.user, "is_logged_in", False)
+    ):
+        mapped = oidc_user(resources().engine, st.user.get("email"))
+        if mapped is not None:
+            login.start_session(mapped, "oidc")
+            user = mapped
+    if user is None:
+        return None
+    last = st.session_state.get(ACTIVE_KEY)
+    if isinstance(last, float) and time.time() - last > _timeout_s(user):
+        logout("timeout")
+        return None
+    st.session_state[ACTIVE_KEY] = time.time()
+    return user
+
+
+def _denied(path: str) -> Callable[[], None]:
+    def refuse() -> None:
+        if st.session_state.get(VIEW_KEY) != f"denied:{path}":
+            log(audit.DENIED, target=path)
+            st.session_state[VIEW_KEY] = f"denied:{path}"
+        st.error(tr("shell.denied"), icon=":material/block:")
+
+    refuse.__name__ = f"denied_{path}"
+    return refuse
+
+
+@st.fragment(run_every=60)
+def _idle_watch(limit_s: float) -> None:
+    """Once a minute: when the session has been idle too long, rerun the app (which logs out)."""
+    last = st.session_state.get(ACTIVE_KEY)
+    if isinstance(last, float) and time.time() - last > limit_s:
+        st.rerun(scope="app")
+
+
+def _sidebar(user: User) -> None:
+    with st.sidebar:
+        st.markdown(tr("shell.user", user=md(user.username), role=tr(f"role.{user.role}")))
+        if st.button(tr("shell.logout"), icon=":material/logout:", key="logout"):
+            logout()
+            st.rerun()
+        language_picker("shell_lang", st)
+        _idle_watch(_timeout_s(user))
+
+
+def run() -> None:
+    st.set_page_config(page_title="VIS", page_icon=":material/shield:", layout="wide")
+    user = session_user()
+    if user is None:
+        st.navigation(
+            [
+                st.Page(login.main, title=tr("login.title"), url_path=path, default=i == 0)
+                for i, path in enumerate(PAGES)
+            ],
+            position="hidden",
+        ).run()
+        return
+    allowed = pages_for(user.role)
+    pages = [
+        st.Page(
+            PAGES[p].main,
+            title=tr(f"page.{p}"),
+            icon=PAGES[p].icon,
+            url_path=p,
+            default=p == allowed[0],
+        )
+        for p in allowed
+    ]
+    pages += [
+        st.Page(_denied(p), title=tr(f"page.{p}"), url_path=p, visibility="hidden")
+        for p in PAGES
+        if p not in allowed
+    ]
+    page = st.navigation(pages)
+    _sidebar(user)
+    path = page.url_path or allowed[0]
+    if path in allowed and st.session_state.get(VIEW_KEY) != path:
+        log(audit.VIEW, target=path)
+        st.session_state[VIEW_KEY] = path
+    page.run()
