@@ -153,6 +153,8 @@ def _pilot(raw: Any, i: int) -> Pilot:
             did_model=raw.get("did_model", "poisson"),
             rate_test=raw.get("rate_test", "exact-cond"),
         )
+    except PilotConfigError:
+        raise
     except (ValueError, TypeError) as exc:
         raise PilotConfigError(f"{where}: {exc}") from exc
 
