@@ -46,6 +46,10 @@ def run_evaluation(settings: Settings, name: str) -> PilotReport:
             data = load_evaluation_data(conn, settings, start, pilot.pilot.end)
     finally:
         engine.dispose()
+    if data.areas.empty:
+        from vis.cli import CommandError
+
+        raise CommandError("geen wijken in de database: voer eerst 'vis init' uit")
     check_codes(config, data.areas["code"], set(gebieden(settings).values()))
     return evaluate_pilot(pilot, data, category_groups(settings), config, grid_of(settings))
 
