@@ -171,6 +171,7 @@ def authenticate(
             select(users).where(func.lower(users.c.username) == name.lower())
         ).first()
     stored = row.password_hash if row is not None and row.password_hash != OIDC_ONLY else None
+    matched = False
     try:
         matched = _hasher().verify(stored or _dummy_hash(), password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):

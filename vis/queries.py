@@ -249,7 +249,9 @@ def record_visit(
                 created_at=dt.datetime.now(dt.UTC),
             )
         )
-        return int(result.inserted_primary_key[0])
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
 
 
 def visits_for(

@@ -21,7 +21,7 @@ from vis.settings import PROJECT_ROOT, Settings, load_settings
 CONFIG = PROJECT_ROOT / "config" / "vis.toml"
 PASSWORD = "Test-wachtwoord-42!"
 ROLES = ("supervisor", "handhaver", "evaluator", "admin")
-HOSTILE = '<img src=x onerror=alert(1)>**Kerkstraat** [klik](http://evil.example) 12'
+HOSTILE = "<img src=x onerror=alert(1)>**Kerkstraat** [klik](http://evil.example) 12"
 TZ = ZoneInfo("Europe/Amsterdam")
 
 
@@ -29,7 +29,13 @@ def square(lon: float, lat: float, d: float = 0.0009) -> dict[str, Any]:
     return {
         "type": "Polygon",
         "coordinates": [
-            [[lon, lat], [lon + d, lat], [lon + d, lat + d * 0.62], [lon, lat + d * 0.62], [lon, lat]]
+            [
+                [lon, lat],
+                [lon + d, lat],
+                [lon + d, lat + d * 0.62],
+                [lon, lat + d * 0.62],
+                [lon, lat],
+            ]
         ],
     }
 
@@ -58,7 +64,7 @@ def briefing_content(
                     {"code": "fietsdiefstal", "label": HOSTILE, "count": 2},
                 ],
                 "reasons": [f"{5 - i} woninginbraken in 14 dagen", HOSTILE],
-                "actions": ["Zichtbaar surveilleren tussen 19:00 en 22:00", "Buurt informeren"],
+                "actions": ["Zichtbaar surveilleren tussen 19:00 en 22:00", HOSTILE],
             }
         )
     return {

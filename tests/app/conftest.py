@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from appdata import PASSWORD, TZ, prepare
@@ -67,8 +66,20 @@ def login(at: AppTest, username: str, password: str = PASSWORD) -> AppTest:
 def texts(at: AppTest) -> str:
     """Everything visible as text in the main area and the sidebar (for assertions)."""
     parts: list[str] = []
-    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "error",
-                 "warning", "success", "metric"):
+    for kind in (
+        "title",
+        "header",
+        "subheader",
+        "markdown",
+        "caption",
+        "info",
+        "error",
+        "warning",
+        "success",
+        "metric",
+    ):
         for el in getattr(at, kind):
             parts.append(str(getattr(el, "value", "")) + " " + str(getattr(el, "label", "")))
+    parts += [str(b.label) for b in at.button]
+    parts += [str(el.value) for el in at.get("html") if "<style>" not in str(el.value)]
     return "\n".join(parts)

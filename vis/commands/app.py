@@ -13,32 +13,63 @@ from vis.settings import PROJECT_ROOT, Settings, config_path
 NEW_PASSWORD_ENV = "VIS_NEW_PASSWORD"
 
 
-def _password() -> str:
-    from vis.cli import CommandError
+class AppCommandError(RuntimeError):
+    """The command cannot do its work; the message is the one line for the operator.
 
+    Handled here rather than by ``vis.cli.main``: under ``python -m vis.cli`` that module's
+    exception classes are not the ones ``vis.cli`` would give us on import.
+    """
+
+
+def _password() -> str:
     env = os.environ.get(NEW_PASSWORD_ENV)
     if env:
         return env
     if not sys.stdin.isatty():
-        raise CommandError(f"geen terminal voor de wachtwoordvraag: zet {NEW_PASSWORD_ENV}")
+        raise AppCommandError(f"geen terminal voor de wachtwoordvraag: zet {NEW_PASSWORD_ENV}")
     first = getpass.getpass("Wachtwoord: ")
     if getpass.getpass("Herhaal wachtwoord: ") != first:
-        raise CommandError("de wachtwoorden verschillen")
+        raise AppCommandError("de wachtwoorden verschillen")
     return first
+
+
+def _ready_engine(settings: Settings) -> Any:
+    from vis.db.engine import make_engine
+    from vis.db.migrate import current_revision, head_revision
+
+    engine = make_engine(
+        settings.database_url(), busy_timeout_ms=settings.database.sqlite_busy_timeout_ms
+    )
+    if current_revision(engine) != head_revision():
+        engine.dispose()
+        raise AppCommandError("de database is niet (bij)gewerkt: voer eerst 'vis init' uit")
+    return engine
+
+
+def _one_line(func: Any) -> Any:
+    """Errors of ``func`` as one line on standard error and exit status 1."""
+
+    def run(settings: Settings, args: argparse.Namespace) -> int:
+        try:
+            return int(func(settings, args))
+        except AppCommandError as exc:
+            print(f"vis: {exc}", file=sys.stderr)
+            return 1
+
+    return run
 
 
 def cmd_user_add(settings: Settings, args: argparse.Namespace) -> int:
     from vis.app_settings import load_app_settings
     from vis.auth import AuthError, add_user
-    from vis.cli import CommandError, ready_engine
 
     app = load_app_settings()
     password = None if args.oidc else _password()
-    engine = ready_engine(settings)
+    engine = _ready_engine(settings)
     try:
         user = add_user(engine, args.name, password, args.role, min_length=app.password_min_length)
     except AuthError as exc:
-        raise CommandError(str(exc)) from exc
+        raise AppCommandError(str(exc)) from exc
     finally:
         engine.dispose()
     how = "alleen via OIDC" if args.oidc else "met wachtwoord"
@@ -71,10 +102,9 @@ def serve_command(port: int, address: str) -> list[str]:
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from vis.app_settings import load_app_settings
-    from vis.cli import ready_engine
 
     load_app_settings()  # a broken app.toml fails here, with one line, not in the browser
-    ready_engine(settings).dispose()  # the database must exist and be migrated
+    _ready_engine(settings).dispose()  # the database must exist and be migrated
     env = {
         **os.environ,
         "VIS_CONFIG": str(config_path(args.config).resolve()),
@@ -98,11 +128,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     add.add_argument(
         "--oidc", action="store_true", help="zonder wachtwoord: inloggen alleen via OIDC (e-mail)"
     )
-    add.set_defaults(func=cmd_user_add)
+    add.set_defaults(func=_one_line(cmd_user_add))
 
     p = sub.add_parser("serve", parents=[common], help="de app starten (Streamlit)")
     p.add_argument("--port", type=int, default=8501)
     p.add_argument(
         "--address", default="127.0.0.1", help="luisteradres (standaard alleen deze machine)"
     )
-    p.set_defaults(func=cmd_serve)
+    p.set_defaults(func=_one_line(cmd_serve))

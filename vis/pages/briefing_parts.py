@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import streamlit as st
@@ -22,6 +22,13 @@ from vis.pages.kpi import Kpi
 from vis.pages.maps import area_name
 from vis.pages.pdf import PdfBriefing, briefing_pdf
 from vis.queries import BriefingRow, incident_detail
+
+#: Colour of a tile's mark: more incidents than usual is bad news (red).
+_COLOURS: dict[str, Literal["red", "green", "off"]] = {
+    "higher": "red",
+    "lower": "green",
+    "normal": "off",
+}
 
 
 def kpi_mark(k: Kpi) -> str:
@@ -42,8 +49,8 @@ def show_kpis(tiles: list[Kpi], days: int, alpha: float) -> None:
                 md(labels.get(k.category, k.category)),
                 k.last24,
                 delta=kpi_mark(k),
-                delta_color={"higher": "inverse", "lower": "inverse", "normal": "off"}[k.direction],
-                delta_arrow={"higher": "up", "lower": "down", "normal": "off"}[k.direction],
+                delta_color=_COLOURS[k.direction],
+                delta_arrow="off",  # the mark's text carries its own arrow
                 help=tr("kpi.help", mean=f"{k.mean:.1f}", p=f"{k.p:.3f}", alpha=alpha),
                 border=True,
             )
@@ -113,10 +120,11 @@ def show_incidents(res: Resources, rows: list[Any]) -> None:
         return
     frame = incident_frame(rows)
     st.dataframe(frame, hide_index=True, width="stretch")
+    shown_rows = [" · ".join(str(v) for v in values) for values in frame.itertuples(index=False)]
     choice = st.selectbox(
         tr("brief.detail"),
         [-1, *range(len(rows))],
-        format_func=lambda i: "—" if i < 0 else " · ".join(str(v) for v in frame.iloc[i].tolist()),
+        format_func=lambda i: "—" if i < 0 else shown_rows[i],
         key="brief_detail",
     )
     if choice is None or choice < 0:

@@ -30,17 +30,24 @@ class Kpi:
     direction: Literal["higher", "lower", "normal"]
 
 
+#: Fewer incidents than this in 24 hours are never marked "higher", whatever the p-value: one
+#: burglary in a category that had none for four weeks is rare but not yet a pattern.
+MIN_HIGHER = 3
+
+
 def kpi(category: str, last24: int, baseline: int, days: int, alpha: float = 0.05) -> Kpi:
     """One tile: ``last24`` against ``baseline`` incidents over ``days`` days.
 
-    The daily rate is (baseline + 0.5) / days, so an empty baseline does not make every single
-    incident significant. One-sided exact Poisson test in the direction of the deviation.
+    The daily rate is (baseline + 0.5) / days, so an empty baseline does not give a zero rate.
+    One-sided exact Poisson test in the direction of the deviation; "higher" also needs at least
+    :data:`MIN_HIGHER` incidents.
     """
     lam = (baseline + 0.5) / days
     mean = baseline / days
     if last24 > lam:
         p = 1.0 - poisson_cdf(last24 - 1, lam)
-        direction: Literal["higher", "lower", "normal"] = "higher" if p < alpha else "normal"
+        significant = p < alpha and last24 >= MIN_HIGHER
+        direction: Literal["higher", "lower", "normal"] = "higher" if significant else "normal"
     elif last24 < lam:
         p = poisson_cdf(last24, lam)
         direction = "lower" if p < alpha else "normal"

@@ -148,7 +148,7 @@ def hotspot_deck(res: Resources, hotspots: list[dict[str, Any]], height: int = 4
         initial_view_state=pdk.ViewState(longitude=lon, latitude=lat, zoom=zoom),
         map_style=style,
         map_provider=provider,
-        tooltip={"text": "{tooltip}"},  # type: ignore[arg-type]
+        tooltip={"text": "{tooltip}"},
         height=height,
     )
 

@@ -29,6 +29,7 @@ from vis.pages.common import (
 )
 
 VIEW_KEY = "vis_viewed_page"
+LOGIN_PATH = "login"
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,8 @@ def session_user() -> User | None:
         and login.auth_secrets() is not None
         and getattr(st.user, "is_logged_in", False)
     ):
-        mapped = oidc_user(resources().engine, st.user.get("email"))
+        email = st.user.get("email")
+        mapped = oidc_user(resources().engine, email if isinstance(email, str) else None)
         if mapped is not None:
             login.start_session(mapped, "oidc")
             user = mapped
@@ -132,10 +134,8 @@ def run() -> None:
     user = session_user()
     if user is None:
         st.navigation(
-            [
-                st.Page(login.main, title=tr("login.title"), url_path=path, default=i == 0)
-                for i, path in enumerate(PAGES)
-            ],
+            [st.Page(login.main, title=tr("login.title"), url_path=LOGIN_PATH, default=True)]
+            + [st.Page(login.main, title=tr("login.title"), url_path=path) for path in PAGES],
             position="hidden",
         ).run()
         return
@@ -155,6 +155,15 @@ def run() -> None:
         for p in PAGES
         if p not in allowed
     ]
+    # The login page's URL, once logged in: on to the role's home page.
+    pages.append(
+        st.Page(
+            lambda: st.switch_page(pages[0]),
+            title=tr("login.title"),
+            url_path=LOGIN_PATH,
+            visibility="hidden",
+        )
+    )
     page = st.navigation(pages)
     _sidebar(user)
     path = page.url_path or allowed[0]
