@@ -14,12 +14,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
 from briefing.evaluation.explain import direction_sentence
 from briefing.evaluation.indicators import categories_of, per_1000_per_year
-from briefing.evaluation.params import CategoryGroups, Period
+from briefing.evaluation.params import CategoryGroups, Period, day_series, within
 from briefing.evaluation.rates import compare_rates
 from vis.geo import Grid
 
@@ -53,8 +54,8 @@ def _year_back(day: dt.date) -> dt.date:
         return day.replace(year=day.year - 1, day=28)
 
 
-def _count(frame: pd.DataFrame, day: pd.Series, period: Period, cats: frozenset[str]) -> int:
-    mask = (day >= pd.Timestamp(period.start)) & (day <= pd.Timestamp(period.end))
+def _count(frame: pd.DataFrame, day: pd.Series[Any], period: Period, cats: frozenset[str]) -> int:
+    mask = within(day, period.start, period.end)
     return int((mask & frame["category"].isin(cats)).sum())
 
 
@@ -80,15 +81,15 @@ def area_scan(
     pop_city = float(pd.to_numeric(areas["inhabitants"], errors="coerce").sum()) or None
     last = Period(_year_back(as_of) + dt.timedelta(days=1), as_of)
     before = Period(_year_back(last.start), last.start - dt.timedelta(days=1))
-    in_g = incidents["area_code"].isin(codes) if len(incidents) else pd.Series([], dtype=bool)
-    inside, outside = incidents.loc[in_g], incidents.loc[~in_g & incidents["area_code"].notna()]
-    day_in = pd.to_datetime(inside["date"]) if len(inside) else pd.Series([], dtype="M8[ns]")
-    day_out = pd.to_datetime(outside["date"]) if len(outside) else pd.Series([], dtype="M8[ns]")
+    in_g = incidents["area_code"].isin(codes).to_numpy(dtype=bool)
+    known = incidents["area_code"].notna().to_numpy(dtype=bool)
+    inside, outside = incidents.loc[in_g], incidents.loc[~in_g & known]
+    day_in, day_out = day_series(inside), day_series(outside)
 
     trend_start = pd.Timestamp(_year_back(before.start)).to_period("M")
     months = pd.period_range(trend_start + 12, pd.Timestamp(as_of).to_period("M"), freq="M")
     trend_rows, change_rows, rate_rows = [], [], []
-    month_of = day_in.dt.to_period("M") if len(inside) else pd.Series([], dtype="period[M]")
+    month_of = pd.Series(pd.PeriodIndex(day_in.to_numpy(), freq="M"), index=day_in.index)
     for key, label in SERIES.items():
         cats = categories_of(key, groups)
         sel = inside["category"].isin(cats) if len(inside) else pd.Series([], dtype=bool)
@@ -130,7 +131,7 @@ def area_scan(
 
 def _top_cells(
     inside: pd.DataFrame,
-    day: pd.Series,
+    day: pd.Series[Any],
     period: Period,
     groups: CategoryGroups,
     grid: Grid,
@@ -139,7 +140,7 @@ def _top_cells(
     columns = ["cel", "aantal", "meest", "straat"]
     if inside.empty:
         return pd.DataFrame(columns=columns)
-    mask = (day >= pd.Timestamp(period.start)) & (day <= pd.Timestamp(period.end))
+    mask = within(day, period.start, period.end)
     sel = inside.loc[mask & inside["category"].isin(groups.misdrijf)]
     sel = sel.loc[sel["x"].notna() & sel["y"].notna()]
     if sel.empty:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from briefing.evaluation.explain import nl_number, nl_percent
+from briefing.evaluation.params import day_series, within
 
 COLUMNS = [
     "categorie",
@@ -72,13 +73,13 @@ def compstat_table(dates: pd.DataFrame, as_of: dt.date, categories: Sequence[str
 
     ``dates`` has columns ``date`` (local calendar date, :class:`datetime.date`) and ``category``.
     """
-    days = pd.to_datetime(dates["date"]) if len(dates) else pd.Series([], dtype="datetime64[ns]")
-    cats = dates["category"] if len(dates) else pd.Series([], dtype=object)
+    days = day_series(dates)
+    cats = dates["category"]
     rows: list[dict[str, object]] = []
     keys = [*categories, "totaal"]
     for name, start, end, pstart, pend in windows(as_of):
-        cur_mask = (days >= pd.Timestamp(start)) & (days <= pd.Timestamp(end))
-        prev_mask = (days >= pd.Timestamp(pstart)) & (days <= pd.Timestamp(pend))
+        cur_mask = within(days, start, end)
+        prev_mask = within(days, pstart, pend)
         for key in keys:
             in_cat = cats.isin(categories) if key == "totaal" else cats == key
             current = int((cur_mask & in_cat).sum())

@@ -28,7 +28,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from briefing.evaluation.explain import direction_sentence
-from briefing.evaluation.params import Period
+from briefing.evaluation.params import Period, day_series, within
 
 PANEL_COLUMNS = ["unit", "bin", "bin_start", "days", "treated", "post", "count", "exposure"]
 
@@ -62,10 +62,6 @@ def _bins(period: Period, prefix: str, width: int) -> list[tuple[str, pd.Timesta
     return out
 
 
-def _within(day: pd.Series, period: Period) -> pd.Series:
-    return (day >= pd.Timestamp(period.start)) & (day <= pd.Timestamp(period.end))
-
-
 def weekly_panel(
     events: pd.DataFrame,
     units: Mapping[str, tuple[bool, float | None]],
@@ -80,34 +76,34 @@ def weekly_panel(
     (treated, inhabitants or None). Bins start at each period's first day; the last one may be
     shorter, and its exposure is shorter with it.
     """
-    bins = [(*b, False) for b in _bins(baseline, "b", bin_days)]
-    bins += [(*b, True) for b in _bins(pilot, "p", bin_days)]
+    bins = [(n, s, d, False) for n, s, d in _bins(baseline, "b", bin_days)]
+    bins += [(n, s, d, True) for n, s, d in _bins(pilot, "p", bin_days)]
     frame = pd.DataFrame(bins, columns=["bin", "bin_start", "days", "post"])
     edges = pd.to_datetime(frame["bin_start"])
     counts: dict[tuple[str, str], int] = {}
     if len(events):
         ev = events.loc[events["unit"].isin(list(units))].copy()
-        day = pd.to_datetime(ev["date"])
-        in_period = _within(day, baseline) | _within(day, pilot)
+        day = day_series(ev)
+        in_period = within(day, baseline.start, baseline.end) | within(day, pilot.start, pilot.end)
         ev, day = ev.loc[in_period], day.loc[in_period]
         idx = np.searchsorted(edges.to_numpy(), day.to_numpy(), side="right") - 1
         ev = ev.assign(bin=frame["bin"].to_numpy()[idx])
         sizes = ev.groupby(["unit", "bin"]).size()
-        counts = {(str(u), str(b)): int(n) for (u, b), n in sizes.items()}
+        counts = {(str(k[0]), str(k[1])): int(n) for k, n in zip(sizes.index, sizes, strict=True)}
     rows = []
     for unit, (treated, population) in units.items():
-        for b in frame.itertuples(index=False):
+        for label, begin, days, post in bins:
             per_day = float(population) if population else 1.0
             rows.append(
                 {
                     "unit": unit,
-                    "bin": b.bin,
-                    "bin_start": b.bin_start.date(),
-                    "days": int(b.days),
+                    "bin": label,
+                    "bin_start": begin.date(),
+                    "days": days,
                     "treated": bool(treated),
-                    "post": bool(b.post),
-                    "count": counts.get((unit, b.bin), 0),
-                    "exposure": per_day * int(b.days),
+                    "post": post,
+                    "count": counts.get((unit, label), 0),
+                    "exposure": per_day * days,
                 }
             )
     return pd.DataFrame(rows, columns=PANEL_COLUMNS)

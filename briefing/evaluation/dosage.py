@@ -21,6 +21,7 @@ import shapely
 from scipy import stats
 
 from briefing.evaluation.explain import nl_number, nl_p, undetermined
+from briefing.evaluation.params import day_series, within
 from briefing.evaluation.rates import RateRatio, compare_rates
 
 DOSAGE_COLUMNS = [
@@ -60,7 +61,7 @@ def dosage_table(
     """
     if hotspots.empty:
         return pd.DataFrame(columns=DOSAGE_COLUMNS)
-    day = pd.to_datetime(incidents["date"]) if len(incidents) else pd.Series([], dtype="M8[ns]")
+    day = day_series(incidents)
     xs = incidents["x"].to_numpy(float) if len(incidents) else np.zeros(0)
     ys = incidents["y"].to_numpy(float) if len(incidents) else np.zeros(0)
     located = np.isfinite(xs) & np.isfinite(ys)
@@ -74,10 +75,10 @@ def dosage_table(
     for hotspot_id, spots in hotspots.groupby("hotspot_id", sort=True):
         first: dt.date = min(spots["date"])
         geometry = spots["geometry"].iloc[0]
-        start = pd.Timestamp(first)
-        span = pd.Timedelta(days=window_days)
-        before_mask = ((day >= start - span) & (day < start)).to_numpy() & located
-        after_mask = ((day >= start) & (day < start + span)).to_numpy() & located
+        span = dt.timedelta(days=window_days)
+        one = dt.timedelta(days=1)
+        before_mask = within(day, first - span, first - one).to_numpy() & located
+        after_mask = within(day, first, first + span - one).to_numpy() & located
         before = int(shapely.intersects_xy(geometry, xs[before_mask], ys[before_mask]).sum())
         after = int(shapely.intersects_xy(geometry, xs[after_mask], ys[after_mask]).sum())
         rows.append(

@@ -20,6 +20,8 @@ from briefing.evaluation.params import (
     OutsideFigure,
     Period,
     Targets,
+    day_series,
+    within,
 )
 
 COLUMNS = [
@@ -131,9 +133,9 @@ def indicator_table(
     unknown, so no rates).
     """
     rows: list[dict[str, object]] = []
-    day = pd.to_datetime(incidents["date"]) if len(incidents) else pd.Series([], dtype="M8[ns]")
+    day = day_series(incidents)
     for period_name, period in periods.items():
-        in_period = (day >= pd.Timestamp(period.start)) & (day <= pd.Timestamp(period.end))
+        in_period = within(day, period.start, period.end)
         for group, inhabitants in populations.items():
             sel = (
                 incidents.loc[in_period & (incidents["group"] == group)]

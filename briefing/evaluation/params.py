@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
 
 #: Kinds of area set: CBS wijken, gebieden of the area scans, grid cells, or the briefed hotspots.
 AreaKind = Literal["wijken", "gebieden", "cellen", "hotspots", "rest"]
@@ -121,6 +124,20 @@ class Pilot:
             raise ValueError(f"pilot {self.name!r}: the pilot period must start after the baseline")
         if not 0.0 < self.alpha < 0.5:
             raise ValueError(f"pilot {self.name!r}: alpha must lie between 0 and 0.5")
+
+
+def day_series(frame: pd.DataFrame, column: str = "date") -> pd.Series[Any]:
+    """``frame[column]`` (local dates) as datetime64, on the frame's index; empty stays empty."""
+    if frame.empty:
+        return pd.Series([], index=frame.index, dtype="datetime64[ns]")
+    return pd.Series(pd.to_datetime(frame[column]), index=frame.index)
+
+
+def within(day: pd.Series[Any], start: dt.date, end: dt.date) -> pd.Series[bool]:
+    """Days from ``start`` to ``end``, both inclusive."""
+    values = day.to_numpy(dtype="datetime64[ns]")
+    lo, hi = np.datetime64(start, "ns"), np.datetime64(end, "ns")
+    return pd.Series((values >= lo) & (values <= hi), index=day.index, dtype=bool)
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,7 @@ def compare_rates(
     """Rate ratio of group 1 against group 0 with its test and ``1 - alpha`` CI."""
     c1, c0 = int(count1), int(count0)
     e1, e0 = float(exposure1), float(exposure0)
-    base = {"count1": c1, "exposure1": e1, "count0": c0, "exposure0": e0}
+    base: dict[str, Any] = {"count1": c1, "exposure1": e1, "count0": c0, "exposure0": e0}
     base |= {"method": method, "alpha": alpha}
     if c1 < 0 or c0 < 0:
         raise ValueError("counts must not be negative")

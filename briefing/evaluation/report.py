@@ -30,6 +30,8 @@ from briefing.evaluation.params import (
     CategoryGroups,
     Period,
     Pilot,
+    day_series,
+    within,
 )
 from briefing.evaluation.rates import compare_rates
 from briefing.evaluation.record import RecordSummary, briefing_record
@@ -138,8 +140,8 @@ def series_of(pilot: Pilot, groups: CategoryGroups) -> dict[str, frozenset[str]]
     return out
 
 
-def _in(day: pd.Series, period: Period) -> pd.Series:
-    return (day >= pd.Timestamp(period.start)) & (day <= pd.Timestamp(period.end))
+def _in(day: pd.Series[Any], period: Period) -> pd.Series[bool]:
+    return within(day, period.start, period.end)
 
 
 def evaluate_pilot(
@@ -170,7 +172,7 @@ def evaluate_pilot(
         config.targets,
     )
     indicators["gebied"] = indicators["gebied"].map({**GROUP_LABELS, GEMEENTE: GEMEENTE})
-    day = pd.to_datetime(inc["date"]) if len(inc) else pd.Series([], dtype="M8[ns]")
+    day = day_series(inc)
     to_unit, units = unit_map(assignment, data.areas)
     unit_of = inc["area_code"].where(inc["area_code"].isin(list(to_unit)), None)
     if not set(units) <= set(data.areas["code"]):
@@ -215,7 +217,7 @@ def evaluate_pilot(
 def _comparisons(
     pilot: Pilot,
     inc: pd.DataFrame,
-    day: pd.Series,
+    day: pd.Series[Any],
     name: str,
     cats: frozenset[str],
     populations: dict[str, float | None],
@@ -271,7 +273,7 @@ def _comparisons(
 def _timeseries(
     pilot: Pilot,
     inc: pd.DataFrame,
-    day: pd.Series,
+    day: pd.Series[Any],
     groups: CategoryGroups,
     populations: dict[str, float | None],
 ) -> pd.DataFrame:
@@ -280,7 +282,10 @@ def _timeseries(
     start = pd.Timestamp(pilot.baseline.start)
     weeks = pd.date_range(start, pd.Timestamp(pilot.pilot.end), freq="7D")
     rows = []
-    week_index = ((day - start).dt.days // 7) if len(inc) else pd.Series([], dtype=int)
+    offsets = (day.to_numpy(dtype="datetime64[ns]") - start.to_datetime64()) // np.timedelta64(
+        7, "D"
+    )
+    week_index = pd.Series(offsets.astype(np.int64), index=inc.index)
     for name, cats in series_of(pilot, groups).items():
         in_cat = inc["category"].isin(cats)
         for g, pop in populations.items():

@@ -68,9 +68,11 @@ def wdd(
     value = float((a1 - a0) - (b1 - b0) + (e1 - e0) - (f1 - f0))
     # With a shared control, ΔC enters twice: Var(2ΔC) = 4(C0 + C1), not 2(C0 + C1).
     variance = float(sum(counts) + (2 * (b0 + b1) if shared else 0))
+    keys = ("t0", "t1", "c0", "c1", "d0", "d1", "cd0", "cd1")
+    named: dict[str, Any] = dict(zip(keys, counts, strict=True))
     if a0 + a1 == 0 or variance == 0:
         return WddResult(
-            *counts, wdd=value, variance=variance, z=None, p_value=None, ci_low=None,
+            **named, wdd=value, variance=variance, z=None, p_value=None, ci_low=None,
             ci_high=None, reason="geen incidenten in het behandelgebied",
         )  # fmt: skip
     se = math.sqrt(variance)
@@ -78,7 +80,7 @@ def wdd(
     p = float(2 * stats.norm.sf(abs(z)))
     q = float(stats.norm.ppf(1 - alpha / 2))
     return WddResult(
-        *counts, wdd=value, variance=variance, z=z, p_value=p,
+        **named, wdd=value, variance=variance, z=z, p_value=p,
         ci_low=value - q * se, ci_high=value + q * se,
     )  # fmt: skip
 

@@ -53,20 +53,36 @@ def _interpret(wdq_value: float) -> str:
     return "verplaatsing groter dan het directe effect (netto verlies)"
 
 
+def _measures(
+    sm: float | None, dm: float | None, value: float | None, tne: float | None
+) -> dict[str, Any]:
+    return {
+        "success_measure": sm,
+        "displacement_measure": dm,
+        "wdq": value,
+        "total_net_effect": tne,
+    }
+
+
 def wdq(a0: int, a1: int, b0: int, b1: int, c0: int, c1: int) -> WdqResult:
     """The WDQ with its interpretation; a zero denominator gives "niet te bepalen" and a reason."""
     counts = [int(v) for v in (a0, a1, b0, b1, c0, c1)]
     if min(counts) < 0:
         raise ValueError("counts must not be negative")
     ta0, ta1, tb0, tb1, tc0, tc1 = counts
+    named: dict[str, Any] = dict(zip(("a0", "a1", "b0", "b1", "c0", "c1"), counts, strict=True))
     if ta0 + ta1 == 0:
         return WdqResult(
-            *counts, None, None, None, None, undetermined("geen incidenten in het behandelgebied")
+            **named,
+            **_measures(None, None, None, None),
+            interpretation=undetermined("geen incidenten in het behandelgebied"),
         )
     if tc0 == 0 or tc1 == 0:
         return WdqResult(
-            *counts, None, None, None, None,
-            undetermined("geen incidenten in het controlegebied in een van beide perioden"),
+            **named, **_measures(None, None, None, None),
+            interpretation=undetermined(
+                "geen incidenten in het controlegebied in een van beide perioden"
+            ),
         )  # fmt: skip
     sm = ta1 / tc1 - ta0 / tc0
     dm = tb1 / tc1 - tb0 / tc0
@@ -77,9 +93,11 @@ def wdq(a0: int, a1: int, b0: int, b1: int, c0: int, c1: int) -> WdqResult:
             if sm > 0
             else "het behandelgebied veranderde precies als het controlegebied"
         )
-        return WdqResult(*counts, sm, dm, None, tne, undetermined(reason))
+        return WdqResult(
+            **named, **_measures(sm, dm, None, tne), interpretation=undetermined(reason)
+        )
     value = dm / sm
-    return WdqResult(*counts, sm, dm, value, tne, _interpret(value))
+    return WdqResult(**named, **_measures(sm, dm, value, tne), interpretation=_interpret(value))
 
 
 def as_dict(result: WdqResult) -> dict[str, Any]:

@@ -66,16 +66,20 @@ def format_report(report: PilotReport) -> str:
         "",
         "Indicatoren (per 1.000 inwoners per jaar, tenzij anders vermeld):",
     ]
-    for row in report.indicators.itertuples(index=False):
-        value = nl_number(row.waarde, 1) if row.waarde is not None else row.toelichting
-        target = f"  doel {row.doel}" if row.doel else ""
+    for row in report.indicators.to_dict(orient="records"):
+        waarde = row["waarde"]
+        known = isinstance(waarde, int | float) and waarde == waarde  # not None, not NaN
+        value = nl_number(float(waarde), 1) if known else str(row["toelichting"])
+        target = f"  doel {row['doel']}" if row["doel"] else ""
         lines.append(
-            f"  {row.periode:<13} {row.gebied:<15} {row.omschrijving:<31} "
-            f"{row.aantal:>6}  {value}{target}"
+            f"  {row['periode']!s:<13} {row['gebied']!s:<15} {row['omschrijving']!s:<31} "
+            f"{row['aantal']!s:>6}  {value}{target}"
         )
     lines += ["", "Cijfers van buiten VIS:"]
-    for row in report.outside.itertuples(index=False):
-        lines.append(f"  {row.omschrijving}: {row.waarde} {row.eenheid} (bron: {row.bron})")
+    for row in report.outside.to_dict(orient="records"):
+        lines.append(
+            f"  {row['omschrijving']}: {row['waarde']} {row['eenheid']} (bron: {row['bron']})"
+        )
     lines += ["", "Toetsen:"]
     lines += [f"  {text}" for text in report.comparisons["uitleg"]]
     lines += ["", report.record_summary.explanation, report.dosage_summary.explanation]
