@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from briefing.evaluation.config import PilotConfig, PilotConfigError, check_codes, load_pilots
-from briefing.evaluation.explain import nl_number
+from briefing.evaluation.explain import NIET_INGEVULD, nl_number
 from briefing.evaluation.report import PilotReport, evaluate_pilot
 from vis.settings import Settings
 
@@ -77,9 +77,10 @@ def format_report(report: PilotReport) -> str:
         )
     lines += ["", "Cijfers van buiten VIS:"]
     for row in report.outside.to_dict(orient="records"):
-        lines.append(
-            f"  {row['omschrijving']}: {row['waarde']} {row['eenheid']} (bron: {row['bron']})"
+        shown = (
+            row["waarde"] if row["waarde"] == NIET_INGEVULD else f"{row['waarde']} {row['eenheid']}"
         )
+        lines.append(f"  {row['omschrijving']}: {shown} (bron: {row['bron']})")
     lines += ["", "Toetsen:"]
     lines += [f"  {text}" for text in report.comparisons["uitleg"]]
     lines += ["", report.record_summary.explanation, report.dosage_summary.explanation]
