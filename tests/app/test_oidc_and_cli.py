@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import new_app, texts
+from apphelpers import new_app, texts
 from sqlalchemy import select
 
 from vis.auth import add_user

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import as_user, login, new_app, texts
+from apphelpers import as_user, login, new_app, texts
 from sqlalchemy import select
 from streamlit.util import calc_hash
 

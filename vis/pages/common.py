@@ -182,9 +182,9 @@ def freshness_banner(fresh: Freshness, now: dt.datetime) -> None:
     """Green when the last ingest succeeded and the data is at most a day old; red otherwise."""
     ok, text = freshness_state(fresh, now)
     if ok:
-        st.success(text, icon="🟢")
+        st.success(text, icon=":material/check_circle:")
     else:
-        st.error(text, icon="🔴")
+        st.error(text, icon=":material/error:")
 
 
 PRINT_CSS = """

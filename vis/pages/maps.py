@@ -97,7 +97,7 @@ def hotspot_deck(res: Resources, hotspots: list[dict[str, Any]], height: int = 4
         lons, lats = [p[0] for p in points], [p[1] for p in points]
         lon, lat = (min(lons) + max(lons)) / 2, (min(lats) + max(lats)) / 2
         span = max(max(lons) - min(lons), (max(lats) - min(lats)) * 1.6, 0.004)
-        zoom = float(np.clip(np.log2(360 / span) - 1.3, 10, 17))
+        zoom = float(np.clip(np.log2(360 / span) - 1.3, 10, 14.5))
     else:
         lon, lat, zoom = 5.39, 52.16, 11.5
     labels = [{"position": _centre(r["polygon"]), "text": r["rank"]} for r in spots if r["rank"]]

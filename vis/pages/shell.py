@@ -36,17 +36,16 @@ LOGIN_PATH = "login"
 class PageSpec:
     main: Callable[[], None]
     roles: frozenset[str]
-    icon: str
 
 
 #: url path → page. A role's first page is its home.
 PAGES: dict[str, PageSpec] = {
-    "briefing": PageSpec(briefing.main, frozenset({"supervisor"}), ":material/assignment:"),
-    "tablet": PageSpec(tablet.main, frozenset({"handhaver"}), ":material/directions_walk:"),
-    "evaluatie": PageSpec(evaluation.main, frozenset({"evaluator"}), ":material/query_stats:"),
-    "gebruikers": PageSpec(users.main, frozenset({"admin"}), ":material/group:"),
-    "status": PageSpec(status.main, frozenset({"supervisor", "admin"}), ":material/monitor_heart:"),
-    "audit": PageSpec(audit_log.main, frozenset({"admin"}), ":material/policy:"),
+    "briefing": PageSpec(briefing.main, frozenset({"supervisor"})),
+    "tablet": PageSpec(tablet.main, frozenset({"handhaver"})),
+    "evaluatie": PageSpec(evaluation.main, frozenset({"evaluator"})),
+    "gebruikers": PageSpec(users.main, frozenset({"admin"})),
+    "status": PageSpec(status.main, frozenset({"supervisor", "admin"})),
+    "audit": PageSpec(audit_log.main, frozenset({"admin"})),
 }
 
 
@@ -130,8 +129,14 @@ def _sidebar(user: User) -> None:
 
 
 def run() -> None:
-    st.set_page_config(page_title="VIS", page_icon=":material/shield:", layout="wide")
+    # No page or page_icon icons: Streamlit fetches such a favicon from fonts.gstatic.com.
     user = session_user()
+    tablet = user is not None and user.role == "handhaver"
+    st.set_page_config(
+        page_title="VIS",
+        layout="centered" if tablet else "wide",
+        initial_sidebar_state="collapsed" if tablet else "auto",
+    )
     if user is None:
         st.navigation(
             [st.Page(login.main, title=tr("login.title"), url_path=LOGIN_PATH, default=True)]
@@ -144,7 +149,6 @@ def run() -> None:
         st.Page(
             PAGES[p].main,
             title=tr(f"page.{p}"),
-            icon=PAGES[p].icon,
             url_path=p,
             default=p == allowed[0],
         )

@@ -66,7 +66,10 @@ def _record(res: Resources, user: User, row: BriefingRow, spot: dict[str, Any], 
     )
     st.session_state[key] = time.monotonic()
     log(audit.VISIT, target=f"briefing:{row.id}/hotspot:{hid}", detail={"visit": visit_id})
-    st.toast(tr("tab.saved", rank=spot.get("rank", "?"), time=local(now, "%H:%M")), icon="✅")
+    st.toast(
+        tr("tab.saved", rank=spot.get("rank", "?"), time=local(now, "%H:%M")),
+        icon=":material/check_circle:",
+    )
 
 
 def main() -> None:
