@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from vis import audit
@@ -19,6 +21,7 @@ from vis.pages.common import (
 )
 from vis.pages.kpi import kpis
 from vis.pages.maps import show_map
+from vis.pages.pdf import briefing_pdf
 from vis.pages.shifts import next_shift, pick_briefing
 from vis.queries import freshness, kpi_counts, notable_incidents
 
@@ -47,13 +50,15 @@ def main() -> None:
     left, right = st.columns([3, 2], gap="large")
     with left:
         st.subheader(tr("brief.map"))
-        show_map(res, row.hotspots)
+        show_map(res, row.id, row.hotspots)
     with right:
         parts.show_priorities(res, row.hotspots)
     parts.show_incidents(res, notable)
+    fresh_text = freshness_text(fresh, now)
     st.download_button(
         tr("brief.pdf"),
-        data=parts.pdf_bytes(res, row, tiles, notable, freshness_text(fresh, now)),
+        # Laid out only when clicked: fpdf2 costs ~0.1 s, too much for every rerun.
+        data=partial(briefing_pdf, parts.pdf_document(res, row, tiles, notable, fresh_text)),
         file_name=f"briefing-{row.date:%Y-%m-%d}-{row.shift}.pdf",
         mime="application/pdf",
         on_click=log,

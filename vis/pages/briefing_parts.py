@@ -20,7 +20,7 @@ from vis.pages.common import (
 )
 from vis.pages.kpi import Kpi
 from vis.pages.maps import area_name
-from vis.pages.pdf import PdfBriefing, briefing_pdf
+from vis.pages.pdf import PdfBriefing
 from vis.queries import BriefingRow, incident_detail
 
 #: Colour of a tile's mark: more incidents than usual is bad news (red).
@@ -159,16 +159,17 @@ def show_incidents(res: Resources, rows: list[Any]) -> None:
     )
 
 
-def pdf_bytes(
+def pdf_document(
     res: Resources,
     row: BriefingRow,
     tiles: list[Kpi],
     incidents: list[Any],
     freshness_text: str,
-) -> bytes:
+) -> PdfBriefing:
+    """The PDF's content (cheap); :func:`vis.pages.pdf.briefing_pdf` lays it out on demand."""
     labels = category_labels()
     shift = shift_labels().get(row.shift, row.shift)
-    doc = PdfBriefing(
+    return PdfBriefing(
         title=f"{res.settings.municipality.name}: "
         + tr("brief.title", date=f"{row.date:%d-%m-%Y}", shift=shift),
         meta=meta_line(row),
@@ -191,7 +192,6 @@ def pdf_bytes(
         },
         credit=tr("map.credit", source=res.settings.geo.area_source),
     )
-    return briefing_pdf(doc)
 
 
 def meta_line(row: BriefingRow) -> str:

@@ -59,13 +59,26 @@ def _build_resources(config: str, app_config: str, database_url: str) -> Resourc
     return Resources(settings=settings, app=app, engine=engine, areas=load_areas(settings))
 
 
+_last: list[tuple[tuple[str, str, str], Resources]] = []
+
+
 def resources() -> Resources:
-    """The process's settings, engine and areas (per configuration and database URL)."""
-    return _build_resources(
+    """The process's settings, engine and areas (per configuration and database URL).
+
+    Built by ``st.cache_resource``; the last answer is also kept here, because the pages ask
+    dozens of times per run and ``cache_resource``'s own lookup costs a quarter millisecond.
+    """
+    key = (
         os.environ.get("VIS_CONFIG", ""),
         os.environ.get("VIS_APP_CONFIG", ""),
         os.environ.get("VIS_DATABASE_URL", ""),
     )
+    last = _last[-1] if _last else None
+    if last is not None and last[0] == key:
+        return last[1]
+    built = _build_resources(*key)
+    _last[:] = [(key, built)]
+    return built
 
 
 # --- session: language and user -------------------------------------------------------------
@@ -73,6 +86,8 @@ def resources() -> Resources:
 
 def lang() -> str:
     value = st.session_state.get(LANG_KEY)
+    if value == "nl" or value == "en":
+        return value
     if value not in ("nl", "en"):
         value = resources().app.default_language
         st.session_state[LANG_KEY] = value

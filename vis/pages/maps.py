@@ -6,6 +6,7 @@ template (inserted as text, never as HTML).
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -14,8 +15,8 @@ import shapely
 import streamlit as st
 from shapely.geometry import shape
 
-from vis.geo import from_wgs84, to_wgs84
-from vis.pages.common import Resources, category_labels, resources, tr
+from vis.geo import to_wgs84
+from vis.pages.common import Resources, category_labels, lang, resources, tr
 
 #: pydeck's "no style chosen" value: Streamlit's frontend then draws no tiles at all.
 NO_TILES = "__MAP_STYLE__"
@@ -24,7 +25,7 @@ NO_TILES = "__MAP_STYLE__"
 def _rings(geom: shapely.Geometry) -> list[list[list[float]]]:
     polys = list(geom.geoms) if hasattr(geom, "geoms") else [geom]
     return [
-        [[round(x, 6), round(y, 6)] for x, y in p.exterior.coords]
+        [[round(x, 5), round(y, 5)] for x, y in p.exterior.coords]
         for p in polys
         if isinstance(p, shapely.Polygon)
     ]
@@ -35,7 +36,7 @@ def _basemap(areas_file: str, municipality: str, crs: str) -> list[dict[str, Any
     res = resources()
     rows: list[dict[str, Any]] = []
     for area in res.areas.of_municipality(municipality):
-        simple = shapely.simplify(area.geometry, 8.0, preserve_topology=True)
+        simple = shapely.simplify(area.geometry, 15.0, preserve_topology=True)
         wgs = shapely.transform(
             simple, lambda xy: np.column_stack(to_wgs84(xy[:, 0], xy[:, 1], crs))
         )
@@ -48,6 +49,19 @@ def basemap(res: Resources) -> list[dict[str, Any]]:
     return _basemap(str(res.settings.geo.areas_file), res.municipality, res.settings.geo.crs)
 
 
+@st.cache_resource(show_spinner=False)
+def _areas_wgs84(areas_file: str, crs: str) -> list[tuple[str, shapely.Geometry]]:
+    """Every area of the areas file in WGS84, prepared (built once: pyproj is slow per thread)."""
+    out = []
+    for area in resources().areas.areas:
+        wgs = shapely.transform(
+            area.geometry, lambda xy: np.column_stack(to_wgs84(xy[:, 0], xy[:, 1], crs))
+        )
+        shapely.prepare(wgs)
+        out.append((area.name, wgs))
+    return out
+
+
 def area_name(res: Resources, geometry: dict[str, Any] | None) -> str | None:
     """Name of the wijk holding the centre of a WGS84 GeoJSON polygon."""
     try:
@@ -56,9 +70,10 @@ def area_name(res: Resources, geometry: dict[str, Any] | None) -> str | None:
         return None
     if centre is None or centre.is_empty:
         return None
-    x, y = from_wgs84([centre.x], [centre.y], res.settings.geo.crs)
-    idx = int(res.areas.locate(x, y)[0])
-    return res.areas.areas[idx].name if idx >= 0 else None
+    for name, geom in _areas_wgs84(str(res.settings.geo.areas_file), res.settings.geo.crs):
+        if geom.contains(centre):
+            return name
+    return None
 
 
 def hotspot_rows(res: Resources, hotspots: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -157,6 +172,29 @@ def _centre(ring: list[list[float]]) -> list[float]:
     return [sum(p[0] for p in ring) / len(ring), sum(p[1] for p in ring) / len(ring)]
 
 
-def show_map(res: Resources, hotspots: list[dict[str, Any]], height: int = 460) -> None:
-    st.pydeck_chart(hotspot_deck(res, hotspots, height), height=height, key=None)
+#: Decks by (briefing id, language, height), their JSON computed once. A briefing's map is the
+#: same for every user allowed to see it; nothing role-filtered is kept here.
+_DECKS: OrderedDict[tuple[int, str, int], pdk.Deck] = OrderedDict()
+_DECKS_MAX = 64
+
+
+def cached_deck(
+    res: Resources, briefing_id: int, hotspots: list[dict[str, Any]], height: int
+) -> pdk.Deck:
+    key = (briefing_id, lang(), height)
+    deck = _DECKS.get(key)
+    if deck is None:
+        deck = hotspot_deck(res, hotspots, height)
+        spec = deck.to_json()
+        deck.to_json = lambda: spec
+        _DECKS[key] = deck
+        while len(_DECKS) > _DECKS_MAX:
+            _DECKS.popitem(last=False)
+    return deck
+
+
+def show_map(
+    res: Resources, briefing_id: int, hotspots: list[dict[str, Any]], height: int = 460
+) -> None:
+    st.pydeck_chart(cached_deck(res, briefing_id, hotspots, height), height=height, key=None)
     st.caption(tr("map.credit", source=res.settings.geo.area_source))

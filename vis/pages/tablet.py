@@ -83,7 +83,7 @@ def main() -> None:
     shift = shift_labels().get(row.shift, row.shift)
     st.header(tr("tab.title", shift=shift, date=f"{row.date:%d-%m-%Y}"))
     spots = row.hotspots
-    show_map(res, spots, height=340)
+    show_map(res, row.id, spots, height=340)
     with res.engine.connect() as conn:
         mine = visits_for(conn, [row.id], user.username)
     counts: dict[str, int] = {}

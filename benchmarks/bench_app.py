@@ -1,0 +1,271 @@
+"""Benchmark of the app on the demo data: login → briefing ready, and 50 concurrent sessions.
+
+It starts `vis serve` on a free loopback port against the demo database (``vis demo --no-serve``
+prepares ``var/demo.db``), makes sure a benchmark user and a stored briefing exist, and then
+speaks Streamlit's own websocket protocol (``/_stcore/stream``, protobuf BackMsg/ForwardMsg) the
+way the browser does: a session is "ready" when the script state turns notRunning after the
+briefing's content arrived. With Chromium present it also measures one real browser login.
+
+    python benchmarks/bench_app.py [--db sqlite:///var/demo.db] [--sessions 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import websockets
+from sqlalchemy import update
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+from streamlit.util import calc_hash
+
+from vis.auth import AuthError, add_user, hash_password
+from vis.db.engine import make_engine
+from vis.db.schema import users
+from vis.queries import latest_briefing
+from vis.settings import PROJECT_ROOT, load_settings
+
+USER = "bench-supervisor"
+READY_TEXT = "Prioriteiten"
+
+
+def prepare(db_url: str) -> str:
+    """A fresh password for the benchmark user, and a stored briefing (built if none)."""
+    settings = load_settings()
+    engine = make_engine(db_url)
+    password = "Bench-" + secrets.token_urlsafe(12) + "-9!"
+    try:
+        try:
+            add_user(engine, USER, password, "supervisor")
+        except AuthError:
+            with engine.begin() as conn:
+                conn.execute(
+                    update(users)
+                    .where(users.c.username == USER)
+                    .values(
+                        password_hash=hash_password(password), failed_logins=0, locked_until=None
+                    )
+                )
+        with engine.connect() as conn:
+            has_briefing = latest_briefing(conn, settings.municipality.code) is not None
+    finally:
+        engine.dispose()
+    if not has_briefing:
+        subprocess.run(
+            [sys.executable, "-m", "vis.cli", "briefing", "--date", "2017-06-30"],
+            env={**os.environ, "VIS_DATABASE_URL": db_url},
+            check=True,
+            capture_output=True,
+        )
+    return password
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve(db_url: str, port: int) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vis.cli", "serve", "--port", str(port)],
+        env={**os.environ, "VIS_DATABASE_URL": db_url},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
+                return proc
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise SystemExit("vis serve did not start")
+
+
+class Session:
+    """One browser-like session over Streamlit's websocket protocol."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.widgets: dict[tuple[str, str], str] = {}
+        self.ws: Any = None
+
+    async def __aenter__(self) -> Session:
+        self.ws = await websockets.connect(self.url, subprotocols=["streamlit"], max_size=None)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.ws.close()
+
+    async def rerun(
+        self, page: str, states: list[WidgetState], want: str | None, timeout: float = 120
+    ) -> float:
+        msg = BackMsg()
+        msg.rerun_script.query_string = ""
+        msg.rerun_script.page_script_hash = calc_hash(page) if page else ""
+        msg.rerun_script.widget_states.widgets.extend(states)
+        start = time.perf_counter()
+        await self.ws.send(msg.SerializeToString())
+        seen = want is None
+        while True:
+            raw = await asyncio.wait_for(self.ws.recv(), timeout)
+            fwd = ForwardMsg()
+            fwd.ParseFromString(raw)
+            kind = fwd.WhichOneof("type")
+            if kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
+                el = fwd.delta.new_element
+                etype = el.WhichOneof("type")
+                if etype in ("text_input", "button"):
+                    widget = getattr(el, etype)
+                    self.widgets[(etype, widget.label)] = widget.id
+                if not seen and etype in ("heading", "markdown", "text_input"):
+                    body = getattr(el, etype)
+                    seen = want in (getattr(body, "body", "") or getattr(body, "label", ""))
+            elif kind == "session_status_changed":
+                if not fwd.session_status_changed.script_is_running and seen:
+                    return time.perf_counter() - start
+
+    async def login(self, user: str, password: str) -> float:
+        name = WidgetState(id=self.widgets[("text_input", "Gebruikersnaam")], string_value=user)
+        secret = WidgetState(id=self.widgets[("text_input", "Wachtwoord")], string_value=password)
+        submit = WidgetState(id=self.widgets[("button", "Inloggen")], trigger_value=True)
+        return await self.rerun("login", [name, secret, submit], READY_TEXT)
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def summary(name: str, values: list[float]) -> str:
+    return (
+        f"{name:<42} n={len(values):>3}  median {statistics.median(values):6.3f} s  "
+        f"p95 {pct(values, 0.95):6.3f} s  max {max(values):6.3f} s"
+    )
+
+
+async def one_login(ws_url: str, password: str) -> tuple[float, float]:
+    async with Session(ws_url) as s:
+        first = await s.rerun("", [], "Gebruikersnaam")
+        return first, await s.login(USER, password)
+
+
+async def _user(
+    s: Session,
+    password: str,
+    start: float,
+    seconds: float,
+    rng: random.Random,
+    out: dict[str, list[float]],
+) -> None:
+    """One user: open the app, log in, then use the briefing (a rerun) every 1-3 s."""
+    await asyncio.sleep(start)
+    out["login page"].append(await s.rerun("", [], "Gebruikersnaam"))
+    out["login → briefing ready"].append(await s.login(USER, password))
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        await asyncio.sleep(rng.uniform(1.0, 3.0))
+        out["briefing interaction"].append(await s.rerun("briefing", [], READY_TEXT))
+
+
+async def concurrent(
+    ws_url: str, password: str, n: int, seconds: float = 30.0
+) -> dict[str, list[float]]:
+    """``n`` sessions open at once, arriving within 5 s, each working for ``seconds``."""
+    rng = random.Random(7)
+    out: dict[str, list[float]] = {
+        "login page": [],
+        "login → briefing ready": [],
+        "briefing interaction": [],
+    }
+    sessions = [Session(ws_url) for _ in range(n)]
+    for s in sessions:
+        await s.__aenter__()
+    try:
+        await asyncio.gather(
+            *(_user(s, password, rng.uniform(0, 5), seconds, rng, out) for s in sessions)
+        )
+        # And the worst case: every session reruns the briefing at the same instant.
+        out["burst: all at the same instant"] = list(
+            await asyncio.gather(*(s.rerun("briefing", [], READY_TEXT) for s in sessions))
+        )
+    finally:
+        for s in sessions:
+            await s.__aexit__()
+    return out
+
+
+def browser_login(base: str, password: str) -> float | None:
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        return None
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(chromium),
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 1366, "height": 900})
+        page.goto(base)
+        page.get_by_label("Gebruikersnaam").fill(USER)
+        page.get_by_label("Wachtwoord").fill(password)
+        start = time.perf_counter()
+        page.get_by_role("button", name="Inloggen").click()
+        page.get_by_text(READY_TEXT).wait_for()
+        page.wait_for_selector('[data-test-script-state="notRunning"]')
+        took = time.perf_counter() - start
+        browser.close()
+    return took
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default=f"sqlite:///{PROJECT_ROOT / 'var' / 'demo.db'}")
+    parser.add_argument("--sessions", type=int, default=50)
+    args = parser.parse_args()
+    if args.db.startswith("sqlite:///") and not Path(args.db.removeprefix("sqlite:///")).exists():
+        raise SystemExit("no demo database: run `vis demo --no-serve` first")
+    password = prepare(args.db)
+    port = free_port()
+    proc = serve(args.db, port)
+    base, ws_url = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/_stcore/stream"
+    try:
+        singles = [asyncio.run(one_login(ws_url, password)) for _ in range(5)]
+        print(summary("single session: login page", [a for a, _ in singles]))
+        print(summary("single session: login → briefing ready", [b for _, b in singles]))
+        took = browser_login(base, password)
+        if took is not None:
+            print(f"{'Chromium: login click → notRunning':<42} {took:6.3f} s")
+        results = asyncio.run(concurrent(ws_url, password, args.sessions))
+        for name, values in results.items():
+            print(summary(f"{args.sessions} concurrent: {name}", values))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+if __name__ == "__main__":
+    main()
