@@ -1,0 +1,203 @@
+"""`vis briefing` and `vis backtest` as an operator runs them, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+
+from vis.briefing_store import load_incidents, read_briefing, store_briefing
+from vis.db.schema import briefings
+from vis.settings import PROJECT_ROOT
+
+
+def vis(*args: str, db_url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    environ = {
+        **os.environ,
+        "VIS_DATABASE_URL": db_url,
+        "VIS_CONFIG": str(PROJECT_ROOT / "config" / "vis.toml"),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "vis.cli", *args],
+        cwd=cwd,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+def extract_with_a_series(test_data: Path, tmp_path: Path) -> Path:
+    """The example extract plus a burglary series around Stationsplein in the days before."""
+    source = test_data / "bvh-extract-example.csv"
+    with source.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh, delimiter=";")
+        fields = list(reader.fieldnames or [])
+        rows = list(reader)
+    template = rows[0]
+    for i in range(8):
+        begin = dt.datetime(2017, 3, 1, 20, 0) + dt.timedelta(days=i)
+        row = dict(template)
+        row["Incident Identificatie"] = f"PL0900_BVH_79000{i:02d}"
+        row["Bronregistratie"] = f"PL0900_BVH_20179000{i:02d}"
+        row["Pleeghuisnummer met toev."] = str(10 + i)
+        row["Begin-pleegdatum/tijd"] = begin.strftime("%d-%m-%Y %H:%M")
+        row["Eind-pleegdatum/tijd"] = (begin + dt.timedelta(hours=2)).strftime("%d-%m-%Y %H:%M")
+        row["Kennisnamedatum/tijd"] = (begin + dt.timedelta(hours=3)).strftime("%d-%m-%Y %H:%M")
+        row["X"] = str(155020 + 20 * i)
+        row["Y"] = str(463120 - 15 * i)
+        rows.append(row)
+    out = tmp_path / "extract.csv"
+    with out.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields, delimiter=";")
+        writer.writeheader()
+        writer.writerows(rows)
+    return out
+
+
+def test_briefing_and_backtest_end_to_end(db_url: str, tmp_path: Path, test_data: Path) -> None:
+    assert vis("init", db_url=db_url, cwd=tmp_path).returncode == 0
+    loaded = vis(
+        "ingest-file", str(extract_with_a_series(test_data, tmp_path)), db_url=db_url, cwd=tmp_path
+    )
+    assert loaded.returncode == 0, loaded.stderr
+
+    day = vis("briefing", "--date", "2017-03-14", "--format", "json", db_url=db_url, cwd=tmp_path)
+    assert day.returncode == 0, day.stderr
+    every = json.loads(day.stdout)
+    assert [b["shift"] for b in every] == ["ochtend", "middag", "avond"]
+
+    one = vis(
+        "briefing",
+        "--date",
+        "2017-03-14",
+        "--shift",
+        "avond",
+        "--format",
+        "json",
+        db_url=db_url,
+        cwd=tmp_path,
+    )
+    assert one.returncode == 0, one.stderr
+    b = json.loads(one.stdout)
+    assert b == every[2]  # shown from the store, not built again
+    assert b["municipality"] == "GM0307" and b["date"] == "2017-03-14" and b["version"] == 1
+    assert set(b["window"]) == {"start", "end"} and b["rules_version"].startswith("r")
+    assert b["window"]["start"] == "2017-03-14T18:00:00+00:00"
+    assert b["data_until"] < b["window"]["start"]
+    hotspot = b["hotspots"][0]
+    assert hotspot["geometry"]["type"] == "Polygon"
+    assert hotspot["categories"][0]["code"] == "woninginbraak"
+    assert any("woninginbraken in" in r and "binnen 200 m" in r for r in hotspot["reasons"])
+    assert any(a.startswith("preventie: bewoners informeren") for a in hotspot["actions"])
+    assert "Stationsplein 1" not in one.stdout  # no house numbers anywhere
+
+    again = vis(
+        "briefing",
+        "--date",
+        "2017-03-14",
+        "--shift",
+        "avond",
+        "--rebuild",
+        "--format",
+        "json",
+        db_url=db_url,
+        cwd=tmp_path,
+    )
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["version"] == 2
+    first = vis(
+        "briefing",
+        "--date",
+        "2017-03-14",
+        "--shift",
+        "avond",
+        "--version",
+        "1",
+        "--format",
+        "json",
+        db_url=db_url,
+        cwd=tmp_path,
+    )
+    assert json.loads(first.stdout) == b
+
+    text = vis("briefing", "--date", "2017-03-14", "--shift", "avond", db_url=db_url, cwd=tmp_path)
+    assert text.returncode == 0 and "Hotspots:" in text.stdout and "Avond" in text.stdout
+    html = vis("briefing", "--date", "2017-03-14", "--format", "html", db_url=db_url, cwd=tmp_path)
+    assert html.returncode == 0 and html.stdout.lstrip().startswith("<!DOCTYPE html>")
+    assert "https://" not in html.stdout and "http://" not in html.stdout
+
+    bad = vis("briefing", "--date", "2017-03-14", "--shift", "nacht", db_url=db_url, cwd=tmp_path)
+    assert bad.returncode != 0 and len(bad.stderr.strip().splitlines()) == 1
+
+    bt = vis(
+        "backtest",
+        "--from",
+        "2017-03-10",
+        "--to",
+        "2017-03-12",
+        "--json",
+        db_url=db_url,
+        cwd=tmp_path,
+    )
+    assert bt.returncode == 0, bt.stderr
+    report = json.loads(bt.stdout)
+    methods = [m["method"] for m in report["methods"]]
+    assert methods == ["vis", "naive_28d", "naive_365d", "prospective", "random"]
+    assert all(
+        {"hit_rate", "pai"} <= set(m["shift"]) | set(m["horizon"]) for m in report["methods"]
+    )
+    table = vis(
+        "backtest", "--from", "2017-03-10", "--to", "2017-03-12", db_url=db_url, cwd=tmp_path
+    )
+    assert table.returncode == 0 and "Prospective hotspotting" in table.stdout
+
+
+def test_loading_stops_strictly_at_the_cut_off(engine: Engine, test_data: Path) -> None:
+    from ingest.runner import build_context, ingest_file
+    from vis.settings import load_settings
+
+    settings = load_settings(PROJECT_ROOT / "config" / "vis.toml")
+    ingest_file(
+        build_context(settings, engine),
+        test_data / "bvh-extract-example.csv",
+        None,
+        source="t",
+        column_map={},
+    )
+    with engine.connect() as conn:
+        everything = load_incidents(conn, known_before=dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
+        latest = everything["known_at"].max().to_pydatetime()
+        before = load_incidents(conn, known_before=latest)
+        upto = load_incidents(conn, known_before=latest + dt.timedelta(seconds=1))
+    assert len(everything) == 9
+    assert (before["known_at"] < latest).all() and len(before) < len(upto)
+    assert str(everything["known_at"].dt.tz) == "UTC"
+
+
+def test_a_new_version_never_changes_the_old_one(engine: Engine) -> None:
+    content = {
+        "municipality": "GM0307",
+        "date": "2017-03-14",
+        "shift": "avond",
+        "window": {"start": "2017-03-14T18:00:00+00:00", "end": "2017-03-15T02:00:00+00:00"},
+        "cutoff": "2017-03-14T18:00:00+00:00",
+        "data_until": "2017-03-13T10:00:00+00:00",
+        "rules_version": "r1",
+        "hotspots": [],
+    }
+    assert store_briefing(engine, content, created_by="test") == 1
+    assert store_briefing(engine, {**content, "rules_version": "r2"}, created_by="test") == 2
+    with engine.connect() as conn:
+        v1 = read_briefing(conn, "GM0307", dt.date(2017, 3, 14), "avond", 1)
+        latest = read_briefing(conn, "GM0307", dt.date(2017, 3, 14), "avond")
+        rows = conn.execute(select(briefings.c.version, briefings.c.rules_version)).all()
+    assert v1 is not None and v1["rules_version"] == "r1" and v1["version"] == 1
+    assert latest is not None and latest["version"] == 2
+    assert sorted((r.version, r.rules_version) for r in rows) == [(1, "r1"), (2, "r2")]
