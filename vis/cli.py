@@ -238,7 +238,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
         print(f"Status bekijken: VIS_DATABASE_URL={database_url} vis status")
         if args.no_serve:
             return EXIT_OK
-        _serve_demo(demo, engine, server.base_url)
+        _serve_demo(demo, engine, server.base_url, args.port)
     except KeyboardInterrupt:
         print("Demo gestopt.", file=sys.stderr)
     finally:
@@ -249,16 +249,39 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _serve_demo(demo: Settings, engine: Engine, feed_url: str) -> None:
-    """Keep the demo running: the feed in the background, the scheduler in the foreground."""
-    from ingest.scheduler import build_scheduler, default_jobs, next_run_times, run_scheduler
+def _serve_demo(demo: Settings, engine: Engine, feed_url: str, port: int) -> None:
+    """Keep the demo running: feed and app in the background, the scheduler in the foreground."""
+    import os
+    import subprocess
 
-    print(f"Demofeed: {feed_url}/bvh/incidenten.csv?vanaf=2017-03-13&tot=2017-03-14")
-    upcoming = next_run_times(build_scheduler(demo, default_jobs(demo, engine), engine=engine))
-    for job, when in upcoming.items():
-        print(f"Planner: {job} draait om {when:%Y-%m-%d %H:%M %Z}")
-    print("Stoppen met Ctrl-C.")
-    run_scheduler(demo, engine)
+    from ingest.scheduler import build_scheduler, default_jobs, next_run_times, run_scheduler
+    from vis.commands.app import serve_command
+    from vis.demo.users import ensure_demo_users
+    from vis.settings import PROJECT_ROOT, config_path
+
+    logins = ensure_demo_users(engine)
+    env = {
+        **os.environ,
+        "VIS_DATABASE_URL": demo.database_url(),
+        "VIS_CONFIG": str(config_path(None).resolve()),
+    }
+    app = subprocess.Popen(serve_command(port, "127.0.0.1"), env=env, cwd=PROJECT_ROOT)
+    try:
+        print(f"App: http://127.0.0.1:{port}")
+        for name, role, password in logins:
+            print(f"  login {name:<10} ({role}): {password}")
+        print(f"Demofeed: {feed_url}/bvh/incidenten.csv?vanaf=2017-03-13&tot=2017-03-14")
+        upcoming = next_run_times(build_scheduler(demo, default_jobs(demo, engine), engine=engine))
+        for job, when in upcoming.items():
+            print(f"Planner: {job} draait om {when:%Y-%m-%d %H:%M %Z}")
+        print("Stoppen met Ctrl-C.", flush=True)
+        run_scheduler(demo, engine)
+    finally:
+        app.terminate()
+        try:
+            app.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            app.kill()
 
 
 def cmd_demo_feed(settings: Settings, args: argparse.Namespace) -> int:
@@ -328,6 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", parents=[common], help="een complete demo op SQLite (var/demo.db)")
     p.add_argument("--no-serve", action="store_true", help="alleen voorbereiden, niets starten")
     p.add_argument("--feed-port", type=int, default=0, help="poort van de demofeed (0: vrij)")
+    p.add_argument("--port", type=int, default=8501, help="poort van de app")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("demo-feed", parents=[common], help="de demofeed serveren (loopback)")
