@@ -96,6 +96,19 @@ def prepare_demo(
     runs = ingest_due(settings, engine, until=params.end, progress=progress)
     with build_session(settings.http) as session:
         runs += load_cbs(engine, settings, session, today=params.end + dt.timedelta(days=1))
+    from vis.briefing_store import read_briefing
+    from vis.commands.briefing import build_briefings
+
+    # the briefings of the day after the data (every shift), once: a rerun keeps them
+    day = params.end + dt.timedelta(days=1)
+    with engine.connect() as conn:
+        todo = [
+            s.name
+            for s in settings.shifts
+            if read_briefing(conn, settings.municipality.code, day, s.name) is None
+        ]
+    if todo:
+        build_briefings(settings, engine, day, todo, created_by="demo")
     return settings, engine, runs
 
 
