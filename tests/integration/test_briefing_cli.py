@@ -201,3 +201,39 @@ def test_a_new_version_never_changes_the_old_one(engine: Engine) -> None:
     assert v1 is not None and v1["rules_version"] == "r1" and v1["version"] == 1
     assert latest is not None and latest["version"] == 2
     assert sorted((r.version, r.rules_version) for r in rows) == [(1, "r1"), (2, "r2")]
+
+
+def test_briefing_as_pdf_is_a_printable_document(
+    db_url: str, tmp_path: Path, test_data: Path
+) -> None:
+    assert vis("init", db_url=db_url, cwd=tmp_path).returncode == 0
+    path = extract_with_a_series(test_data, tmp_path)
+    assert vis("ingest-file", str(path), db_url=db_url, cwd=tmp_path).returncode == 0
+    out = tmp_path / "briefing.pdf"
+    with out.open("wb") as fh:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "vis.cli",
+                "briefing",
+                "--date",
+                "2017-03-14",
+                "--format",
+                "pdf",
+            ],
+            cwd=tmp_path,
+            env={
+                **os.environ,
+                "VIS_DATABASE_URL": db_url,
+                "VIS_CONFIG": str(PROJECT_ROOT / "config" / "vis.toml"),
+            },
+            stdout=fh,
+            stderr=subprocess.PIPE,
+            timeout=180,
+        )
+    assert done.returncode == 0, done.stderr
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+    pages = data.count(b"/Type /Page") - data.count(b"/Type /Pages")
+    assert pages >= 3  # one page (or more) per shift

@@ -28,8 +28,19 @@ class PdfBriefing:
 
 
 def briefing_pdf(b: PdfBriefing) -> bytes:
+    return briefings_pdf([b])
+
+
+def briefings_pdf(items: list[PdfBriefing]) -> bytes:
+    """One PDF with a page (or more) per briefing."""
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
+    for b in items:
+        _briefing_pages(pdf, b)
+    return bytes(pdf.output())
+
+
+def _briefing_pages(pdf: FPDF, b: PdfBriefing) -> None:
     pdf.add_page()
     width = pdf.w - pdf.l_margin - pdf.r_margin
 
@@ -62,4 +73,3 @@ def briefing_pdf(b: PdfBriefing) -> bytes:
     if b.credit:
         pdf.ln(2)
         line(b.credit, 8, "I")
-    return bytes(pdf.output())
