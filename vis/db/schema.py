@@ -307,3 +307,33 @@ audit_log = Table(
     Column("prev_hash", String(64), comment="Hash of the entry before (chain)"),
     Column("hash", String(64), comment="Hash of this entry including prev_hash"),
 )
+
+# --- retention (migration 0003) ----------------------------------------------------------------
+
+incident_stats = Table(
+    "incident_stats",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("category", String(64), comment="VIS category key; NULL when unmapped"),
+    Column("cbs_code", String(16)),
+    Column("area_code", String(16)),
+    Column("municipality_code", String(8)),
+    Column("cell_id", String(64), comment="Grid cell (vis.geo.Grid); NULL without coordinates"),
+    Column("month", Date, nullable=False, comment="First day of the local month of begin_at"),
+    Column("count", Integer, nullable=False),
+    Column("attempts", Integer, nullable=False, comment="Incidents with Poging J"),
+    Column("attempts_known", Integer, nullable=False, comment="Incidents with Poging J or N"),
+    Column("arrests", Integer, nullable=False, comment="Sum of Aanhoudingen"),
+    Column("reduced_at", UtcDateTime(), nullable=False, comment="When the purge reduced them"),
+)
+Index("ix_incident_stats_month", incident_stats.c.month)
+
+audit_anchor = Table(
+    "audit_anchor",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("last_id", Integer, nullable=False, comment="Id of the last audit entry purged"),
+    Column("last_hash", String(64), nullable=False, comment="Its hash: the next prev_hash"),
+    Column("purged", Integer, nullable=False, comment="Entries purged with this anchor"),
+    Column("at", UtcDateTime(), nullable=False),
+)
