@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, select, text
 
 from vis.db.engine import WRITE_LOCK
-from vis.db.schema import audit_log
+from vis.db.schema import audit_anchor, audit_log
 
 GENESIS = "0" * 64
 #: Key of PostgreSQL's advisory lock that serialises appends ("VISAUDIT" in ASCII, truncated).
@@ -85,18 +85,43 @@ def append(
     at: dt.datetime | None = None,
 ) -> str:
     """Write one entry at the end of the chain; returns its hash."""
+    with engine.connect().execution_options(**{WRITE_LOCK: True}) as conn, conn.begin():
+        return append_in(
+            conn, action, username=username, target=target, detail=detail, client=client, at=at
+        )
+
+
+def append_in(
+    conn: Connection,
+    action: str,
+    *,
+    username: str | None,
+    target: str | None = None,
+    detail: dict[str, Any] | None = None,
+    client: str | None = None,
+    at: dt.datetime | None = None,
+) -> str:
+    """:func:`append` inside the caller's transaction (which, on SQLite, holds the write lock:
+    :data:`~vis.db.engine.WRITE_LOCK`), so that an entry commits with the change it records."""
     at = _utc(at or dt.datetime.now(dt.UTC))
     target = target[:300] if target else target
     client = client[:100] if client else client
     username = username[:100] if username else username
-    with engine.connect().execution_options(**{WRITE_LOCK: True}) as conn, conn.begin():
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_LOCK_KEY})
-        prev = conn.execute(
-            select(audit_log.c.hash).order_by(audit_log.c.id.desc()).limit(1)
-        ).scalar()
-        prev_hash = prev or GENESIS
-        digest = entry_hash(
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_LOCK_KEY})
+    prev = conn.execute(select(audit_log.c.hash).order_by(audit_log.c.id.desc()).limit(1)).scalar()
+    prev_hash = prev or chain_start(conn)[1]
+    digest = entry_hash(
+        at=at,
+        username=username,
+        action=action,
+        target=target,
+        detail=detail,
+        client=client,
+        prev_hash=prev_hash,
+    )
+    conn.execute(
+        insert(audit_log).values(
             at=at,
             username=username,
             action=action,
@@ -104,34 +129,42 @@ def append(
             detail=detail,
             client=client,
             prev_hash=prev_hash,
+            hash=digest,
         )
-        conn.execute(
-            insert(audit_log).values(
-                at=at,
-                username=username,
-                action=action,
-                target=target,
-                detail=detail,
-                client=client,
-                prev_hash=prev_hash,
-                hash=digest,
-            )
-        )
+    )
     return digest
+
+
+def chain_start(conn: Connection) -> tuple[int, str]:
+    """Where the chain starts: (id of the last purged entry, its hash), or (0, GENESIS).
+
+    A retention purge (:mod:`vis.retention`) deletes the oldest entries and records an anchor
+    (``audit_anchor``) in the same transaction; the first remaining entry's ``prev_hash`` is the
+    anchor's hash, so the rest of the chain still verifies and a later deletion still shows.
+    """
+    row = conn.execute(
+        select(audit_anchor.c.last_id, audit_anchor.c.last_hash)
+        .order_by(audit_anchor.c.id.desc())
+        .limit(1)
+    ).first()
+    return (0, GENESIS) if row is None else (int(row.last_id), str(row.last_hash))
 
 
 @dataclass(frozen=True)
 class ChainCheck:
     entries: int
     first_bad_id: int | None
+    #: Why ``first_bad_id`` does not fit: ``"gap"`` (its prev_hash is not the hash of the entry
+    #: before it: an entry was removed or inserted) or ``"changed"`` (its own content was changed).
+    reason: str | None = None
 
     @property
     def ok(self) -> bool:
         return self.first_bad_id is None
 
 
-def _rows(conn: Connection, batch: int = 5000) -> Iterator[Any]:
-    last = 0
+def _rows(conn: Connection, after: int = 0, batch: int = 5000) -> Iterator[Any]:
+    last = after
     while True:
         rows = conn.execute(
             select(audit_log).where(audit_log.c.id > last).order_by(audit_log.c.id).limit(batch)
@@ -143,10 +176,11 @@ def _rows(conn: Connection, batch: int = 5000) -> Iterator[Any]:
 
 
 def verify_chain(conn: Connection) -> ChainCheck:
-    """Recompute the chain in ``id`` order; report the first entry that does not fit."""
-    prev_hash = GENESIS
+    """Recompute the chain in ``id`` order from its start (:func:`chain_start`); report the first
+    entry that does not fit."""
+    after, prev_hash = chain_start(conn)
     n = 0
-    for row in _rows(conn):
+    for row in _rows(conn, after):
         n += 1
         expected = entry_hash(
             at=row.at,
@@ -157,7 +191,9 @@ def verify_chain(conn: Connection) -> ChainCheck:
             client=row.client,
             prev_hash=prev_hash,
         )
-        if row.prev_hash != prev_hash or row.hash != expected:
-            return ChainCheck(n, row.id)
+        if row.prev_hash != prev_hash:
+            return ChainCheck(n, row.id, "gap")
+        if row.hash != expected:
+            return ChainCheck(n, row.id, "changed")
         prev_hash = row.hash
     return ChainCheck(n, None)

@@ -364,6 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
     __import__("vis.commands", fromlist=["register"]).register(sub, common)
     __import__("vis.commands.evaluate", fromlist=["register"]).register(sub, common)
     __import__("vis.commands.app", fromlist=["register"]).register(sub, common)
+    __import__("vis.commands.ops", fromlist=["register"]).register(sub, common)
     return parser
 
 

@@ -1,0 +1,128 @@
+"""Operations commands: `vis backup PATH`, `vis restore PATH`, `vis purge [--dry-run]`,
+`vis audit verify`. Each writes an audit entry for what it changed."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+from pathlib import Path
+from typing import Any
+
+from vis.settings import Settings
+
+BACKUP = "backup"
+RESTORE = "restore"
+
+
+def operator() -> str:
+    """Who runs the command, as the audit log names them."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    from vis import audit
+    from vis.backup import BackupError, backup
+    from vis.cli import CommandError, ready_engine
+
+    engine = ready_engine(settings)
+    try:
+        try:
+            result = backup(
+                settings.database_url(),
+                Path(args.path),
+                busy_timeout_ms=settings.database.sqlite_busy_timeout_ms,
+            )
+        except BackupError as exc:
+            raise CommandError(str(exc)) from exc
+        audit.append(
+            engine,
+            BACKUP,
+            username=operator(),
+            target=str(result.path),
+            detail={"bytes": result.size},
+        )
+    finally:
+        engine.dispose()
+    print(f"backup geschreven: {result.path} ({result.size} bytes; {result.detail})")
+    return 0
+
+
+def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
+    from vis import audit
+    from vis.backup import BackupError, restore
+    from vis.cli import CommandError, build_engine
+
+    try:
+        result = restore(
+            settings.database_url(),
+            Path(args.path),
+            busy_timeout_ms=settings.database.sqlite_busy_timeout_ms,
+        )
+    except BackupError as exc:
+        raise CommandError(str(exc)) from exc
+    engine = build_engine(settings)
+    try:
+        audit.append(engine, RESTORE, username=operator(), target=str(Path(args.path).resolve()))
+    finally:
+        engine.dispose()
+    print(
+        f"teruggezet uit {args.path} ({result.detail}); voer 'vis init' uit bij een oudere versie"
+    )
+    return 0
+
+
+def cmd_purge(settings: Settings, args: argparse.Namespace) -> int:
+    from vis.cli import ready_engine
+    from vis.retention import format_report, purge
+
+    engine = ready_engine(settings)
+    try:
+        report = purge(engine, settings, dry_run=args.dry_run, username=operator())
+    finally:
+        engine.dispose()
+    print(format_report(report))
+    return 0
+
+
+def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
+    from vis.audit import verify_chain
+    from vis.cli import CommandError, ready_engine
+
+    engine = ready_engine(settings)
+    try:
+        with engine.connect() as conn:
+            check = verify_chain(conn)
+    finally:
+        engine.dispose()
+    if not check.ok:
+        what = {"gap": "ontbrekende of ingevoegde regel ervoor", "changed": "inhoud gewijzigd"}
+        reason = what.get(check.reason or "", check.reason or "onbekend")
+        raise CommandError(
+            f"auditketen gebroken bij regel {check.first_bad_id}: {reason} "
+            f"(na {check.entries - 1} goede regels)"
+        )
+    print(f"auditketen heel: {check.entries} regels")
+    return 0
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Add the operations commands to the `vis` subcommands."""
+    p = sub.add_parser("backup", parents=[common], help="consistente kopie van de database")
+    p.add_argument("path", help="bestand voor de backup")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", parents=[common], help="een backup terugzetten")
+    p.add_argument("path", help="de backup")
+    p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("purge", parents=[common], help="bewaartermijnen nu toepassen")
+    p.add_argument("--dry-run", action="store_true", help="alleen tellen, niets wijzigen")
+    p.set_defaults(func=cmd_purge)
+
+    p = sub.add_parser("audit", parents=[common], help="auditlog")
+    audit_sub = p.add_subparsers(dest="audit_command", required=True, metavar="ACTIE")
+    v = audit_sub.add_parser("verify", parents=[common], help="de hashketen controleren")
+    v.set_defaults(func=cmd_audit_verify)
