@@ -1,4 +1,4 @@
-"""Export a pilot report as CSV, XLSX (openpyxl) or PDF (fpdf2).
+"""Export a pilot report, or the area scans, as CSV, XLSX (openpyxl) or PDF (fpdf2).
 
 Text cells that begin with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage return) are written
 with a leading apostrophe, so that a spreadsheet never runs them as a formula. Numbers stay
@@ -10,11 +10,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from briefing.evaluation.areascan import AreaScan
 from briefing.evaluation.explain import nl_number
 from briefing.evaluation.report import PilotReport
 
@@ -162,3 +164,133 @@ def _pdf_table(pdf: Any, title: str, frame: pd.DataFrame, columns: list[str]) ->
         table.row([_latin(c) for c in columns])
         for row in frame[columns].itertuples(index=False, name=None):
             table.row([_latin(_text(v)) for v in row])
+
+
+# --- area scans (gebiedsscans) ----------------------------------------------------------------
+
+#: The tables of an area scan by their Dutch name, with the AreaScan attribute that holds them.
+SCAN_TABLES = {
+    "per_1000": "rates",
+    "verandering": "change",
+    "trend": "trend",
+    "hotspots": "hotspots",
+}
+
+
+def scan_tables(scans: Sequence[AreaScan]) -> dict[str, pd.DataFrame]:
+    """Each table of the scans, all gebieden below each other, with ``gebied`` as first column."""
+    out: dict[str, pd.DataFrame] = {}
+    for name, attr in SCAN_TABLES.items():
+        parts = [getattr(s, attr).assign(gebied=s.gebied) for s in scans]
+        parts = [p[["gebied", *[c for c in p.columns if c != "gebied"]]] for p in parts]
+        out[name] = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    return out
+
+
+def export_area_scans(scans: Sequence[AreaScan], path: Path, as_of: dt.date) -> Path:
+    """Write the area scans; the format follows the extension (.csv, .xlsx or .pdf)."""
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix not in FORMATS:
+        raise ExportError(f"onbekend exportformaat {path.suffix!r}: kies .csv, .xlsx of .pdf")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if suffix == "csv":
+            _scans_csv(scans, path, as_of)
+        elif suffix == "xlsx":
+            _scans_xlsx(scans, path, as_of)
+        else:
+            from fpdf.errors import FPDFException
+
+            try:
+                _scans_pdf(scans, path, as_of)
+            except FPDFException as exc:
+                raise ExportError(f"PDF kon niet worden opgemaakt: {exc}") from exc
+    except OSError as exc:
+        raise ExportError(f"kan {path} niet schrijven: {exc.strerror or exc}") from exc
+    return path
+
+
+def _scans_csv(scans: Sequence[AreaScan], path: Path, as_of: dt.date) -> None:
+    with path.open("w", newline="", encoding="utf-8-sig") as fh:
+        writer = csv.writer(fh, delimiter=";")
+        writer.writerow(["onderdeel", "peildatum", as_of.isoformat()])
+        writer.writerow([])
+        writer.writerow(["onderdeel", "gebied", "inwoners", "wijken", "laatste_jaar"])
+        for s in scans:
+            writer.writerow([neutralise(v) for v in (
+                "gebieden", s.gebied, s.inhabitants, " ".join(s.wijken), s.last_year.label()
+            )])  # fmt: skip
+        for name, frame in scan_tables(scans).items():
+            writer.writerow([])
+            writer.writerow(["onderdeel", *[neutralise(str(c)) for c in frame.columns]])
+            for row in _cells(frame):
+                writer.writerow([name, *row])
+
+
+def _scans_xlsx(scans: Sequence[AreaScan], path: Path, as_of: dt.date) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "gebieden"
+    sheet.append(["peildatum", as_of])
+    sheet.append(["gebied", "inwoners", "wijken", "laatste_jaar"])
+    for s in scans:
+        sheet.append([neutralise(v) for v in (
+            s.gebied, s.inhabitants, " ".join(s.wijken), s.last_year.label()
+        )])  # fmt: skip
+    for name, frame in scan_tables(scans).items():
+        ws = book.create_sheet(name[:31])
+        ws.append([neutralise(str(c)) for c in frame.columns])
+        for row in _cells(frame):
+            ws.append(row)
+    book.save(path)
+
+
+def _scans_pdf(scans: Sequence[AreaScan], path: Path, as_of: dt.date) -> None:
+    """One page per gebied: rates against the city, the trend and the top hotspots."""
+    from fpdf import FPDF
+
+    pdf = FPDF(orientation="portrait", format="A4")
+    pdf.set_auto_page_break(auto=True, margin=12)
+    if not scans:
+        pdf.add_page()
+        pdf.set_font("helvetica", "", 10)
+        pdf.cell(0, 7, "Geen gebieden geconfigureerd.", new_x="LMARGIN", new_y="NEXT")
+    for s in scans:
+        pdf.add_page()
+        pdf.set_font("helvetica", "B", 14)
+        pdf.multi_cell(0, 8, _latin(f"Gebiedsscan veiligheid {s.gebied}"),
+                       new_x="LMARGIN", new_y="NEXT")  # fmt: skip
+        pdf.set_font("helvetica", "", 8)
+        inw = nl_number(float(s.inhabitants), 0) if s.inhabitants else "onbekend"
+        for line in (
+            f"Peildatum {as_of:%d-%m-%Y}; laatste jaar {s.last_year.label()}; inwoners {inw}.",
+            f"Wijken: {', '.join(s.wijken) or 'geen'}.",
+        ):
+            pdf.multi_cell(0, 4.5, _latin(line), new_x="LMARGIN", new_y="NEXT")
+        _scan_table(pdf, "Per 1.000 inwoners per jaar, gebied tegen de stad", s.rates,
+                    ["reeks", "aantal", "gebied_per_1000", "stad_per_1000", "p"])  # fmt: skip
+        _scan_table(pdf, "Trend: laatste jaar tegen het jaar ervoor", s.change,
+                    ["reeks", "vorig_jaar", "laatste_jaar", "verhouding", "p"])  # fmt: skip
+        pdf.set_font("helvetica", "", 7)
+        for text in [*s.rates["uitleg"], *s.change["uitleg"]]:
+            pdf.multi_cell(0, 3.6, _latin(f"- {text}"), new_x="LMARGIN", new_y="NEXT")
+        _scan_table(pdf, "Top hotspots (misdrijven, laatste jaar)", s.hotspots,
+                    ["cel", "aantal", "meest", "straat"])  # fmt: skip
+    pdf.output(str(path))
+
+
+def _scan_table(pdf: Any, title: str, frame: pd.DataFrame, columns: list[str]) -> None:
+    pdf.ln(1)
+    pdf.set_font("helvetica", "B", 10)
+    pdf.cell(0, 6, _latin(title), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", "", 7)
+    if frame.empty:
+        pdf.cell(0, 4.5, "geen", new_x="LMARGIN", new_y="NEXT")
+        return
+    with pdf.table(text_align="LEFT", line_height=3.8) as table:
+        table.row([_latin(c) for c in columns])
+        for row in frame[columns].itertuples(index=False, name=None):
+            table.row([_latin(" ".join(_text(v).split())) for v in row])
