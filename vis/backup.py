@@ -196,6 +196,24 @@ def _schema_args(url: URL) -> list[str]:
     return ["-n", schema] if schema else []
 
 
+def _create_schema(url: URL, schema: str) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    engine = create_engine(url.set(drivername="postgresql+psycopg"))
+    quoted = '"' + schema.replace('"', '""') + '"'
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {quoted}"))
+    except SQLAlchemyError as exc:
+        cause = getattr(exc, "orig", None) or exc
+        raise BackupError(
+            f"schema {schema} niet aan te maken: {str(cause).splitlines()[0]}"
+        ) from exc
+    finally:
+        engine.dispose()
+
+
 def backup_postgresql(url: URL, target: Path) -> BackupResult:
     env = pg_environment(url)
     tmp = _temp_beside(target, ".part")
@@ -214,10 +232,12 @@ def restore_postgresql(url: URL, source: Path) -> BackupResult:
         raise BackupError(f"backup niet gevonden: {source}")
     env = pg_environment(url)
     _run(["pg_restore", "-l", str(source)], env, "controle van de backup")
+    schema = pg_schema(url)
+    if schema:  # pg_restore -n restores what is in the schema, not the schema itself
+        _create_schema(url, schema)
     argv = ["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction"]
     argv += ["--exit-on-error", *_schema_args(url), "-d", url.database or "", str(source)]
     _run(argv, env, "pg_restore")
-    schema = pg_schema(url)
     return BackupResult(source, source.stat().st_size, f"schema {schema}" if schema else "")
 
 

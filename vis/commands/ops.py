@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import getpass
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +15,31 @@ from vis.settings import Settings
 
 BACKUP = "backup"
 RESTORE = "restore"
+
+
+class OpsError(RuntimeError):
+    """An operations command could not do its work; the message is one line."""
+
+
+Command = Callable[[Settings, argparse.Namespace], int]
+
+
+def one_line(func: Command) -> Command:
+    """Print an expected failure as one line (also when run as ``python -m vis.cli``, where
+    ``vis.cli.CommandError`` is not the class that ``__main__`` catches)."""
+
+    @functools.wraps(func)
+    def run(settings: Settings, args: argparse.Namespace) -> int:
+        from vis.backup import BackupError
+        from vis.cli import CommandError
+
+        try:
+            return func(settings, args)
+        except (OpsError, BackupError, CommandError) as exc:
+            print(f"vis: {exc}", file=sys.stderr)
+            return 1
+
+    return run
 
 
 def operator() -> str:
@@ -24,19 +52,16 @@ def operator() -> str:
 
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     from vis import audit
-    from vis.backup import BackupError, backup
-    from vis.cli import CommandError, ready_engine
+    from vis.backup import backup
+    from vis.cli import ready_engine
 
     engine = ready_engine(settings)
     try:
-        try:
-            result = backup(
-                settings.database_url(),
-                Path(args.path),
-                busy_timeout_ms=settings.database.sqlite_busy_timeout_ms,
-            )
-        except BackupError as exc:
-            raise CommandError(str(exc)) from exc
+        result = backup(
+            settings.database_url(),
+            Path(args.path),
+            busy_timeout_ms=settings.database.sqlite_busy_timeout_ms,
+        )
         audit.append(
             engine,
             BACKUP,
@@ -52,17 +77,14 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
     from vis import audit
-    from vis.backup import BackupError, restore
-    from vis.cli import CommandError, build_engine
+    from vis.backup import restore
+    from vis.cli import build_engine
 
-    try:
-        result = restore(
-            settings.database_url(),
-            Path(args.path),
-            busy_timeout_ms=settings.database.sqlite_busy_timeout_ms,
-        )
-    except BackupError as exc:
-        raise CommandError(str(exc)) from exc
+    result = restore(
+        settings.database_url(),
+        Path(args.path),
+        busy_timeout_ms=settings.database.sqlite_busy_timeout_ms,
+    )
     engine = build_engine(settings)
     try:
         audit.append(engine, RESTORE, username=operator(), target=str(Path(args.path).resolve()))
@@ -89,7 +111,7 @@ def cmd_purge(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
     from vis.audit import verify_chain
-    from vis.cli import CommandError, ready_engine
+    from vis.cli import ready_engine
 
     engine = ready_engine(settings)
     try:
@@ -100,7 +122,7 @@ def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
     if not check.ok:
         what = {"gap": "ontbrekende of ingevoegde regel ervoor", "changed": "inhoud gewijzigd"}
         reason = what.get(check.reason or "", check.reason or "onbekend")
-        raise CommandError(
+        raise OpsError(
             f"auditketen gebroken bij regel {check.first_bad_id}: {reason} "
             f"(na {check.entries - 1} goede regels)"
         )
@@ -112,17 +134,17 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add the operations commands to the `vis` subcommands."""
     p = sub.add_parser("backup", parents=[common], help="consistente kopie van de database")
     p.add_argument("path", help="bestand voor de backup")
-    p.set_defaults(func=cmd_backup)
+    p.set_defaults(func=one_line(cmd_backup))
 
     p = sub.add_parser("restore", parents=[common], help="een backup terugzetten")
     p.add_argument("path", help="de backup")
-    p.set_defaults(func=cmd_restore)
+    p.set_defaults(func=one_line(cmd_restore))
 
     p = sub.add_parser("purge", parents=[common], help="bewaartermijnen nu toepassen")
     p.add_argument("--dry-run", action="store_true", help="alleen tellen, niets wijzigen")
-    p.set_defaults(func=cmd_purge)
+    p.set_defaults(func=one_line(cmd_purge))
 
     p = sub.add_parser("audit", parents=[common], help="auditlog")
     audit_sub = p.add_subparsers(dest="audit_command", required=True, metavar="ACTIE")
     v = audit_sub.add_parser("verify", parents=[common], help="de hashketen controleren")
-    v.set_defaults(func=cmd_audit_verify)
+    v.set_defaults(func=one_line(cmd_audit_verify))
