@@ -2,7 +2,10 @@
 :class:`briefing.evaluation.report.EvaluationData` (SQLAlchemy Core, bound parameters only).
 
 Dates are local (the municipality's time zone): an incident belongs to the day its window
-began. The population of a wijk is CBS's figure for the year nearest the reference year when
+began. Incidents that retention has reduced (``incident_stats``, :mod:`vis.retention`) come back
+as one row per counted incident on the first day of their month, at the centre of their grid cell,
+without street: figures over whole months are the same before and after a purge.
+The population of a wijk is CBS's figure for the year nearest the reference year when
 ``cbs_population`` holds it, else ``areas.inhabitants`` (the areas file, CBS 2019).
 """
 
@@ -19,9 +22,16 @@ from sqlalchemy import Connection, func, or_, select
 
 from briefing.evaluation.params import CategoryGroups
 from briefing.evaluation.report import EvaluationData
-from vis.db.schema import areas, briefings, cbs_population, incidents, patrol_visits
+from vis.db.schema import (
+    areas,
+    briefings,
+    cbs_population,
+    incident_stats,
+    incidents,
+    patrol_visits,
+)
 from vis.geo import Grid, from_wgs84
-from vis.settings import Settings
+from vis.settings import GeoSettings, Settings
 
 INCIDENT_COLUMNS = ["category", "area_code", "begin_at", "attempt", "arrests", "x", "y", "street"]
 
@@ -45,10 +55,59 @@ def _utc_bounds(start: dt.date, end: dt.date, tz: ZoneInfo) -> tuple[dt.datetime
     return lo, hi
 
 
+def _cell_centre(cell_id: str | None, grid: Grid) -> tuple[float, float]:
+    if not cell_id:
+        return float("nan"), float("nan")
+    size, col, row = cell_id.split("_")
+    cells = Grid(float(size.lstrip("c")), grid.origin_x, grid.origin_y)
+    x0, y0, x1, y1 = cells.cell_bounds(int(col), int(row))
+    return (x0 + x1) / 2, (y0 + y1) / 2
+
+
+def load_reduced_incidents(
+    conn: Connection, municipality: str, start: dt.date, end: dt.date, tz: ZoneInfo, grid: Grid
+) -> list[tuple[Any, ...]]:
+    """Rows in :data:`INCIDENT_COLUMNS` order for the reduced incidents of the months whose first
+    day lies from ``start`` to ``end``: ``count`` rows per stats row, ``attempts`` of them with
+    attempt True, ``attempts_known - attempts`` False, the rest unknown; arrests on the first."""
+    s = incident_stats.c
+    rows = conn.execute(
+        select(
+            s.category,
+            s.area_code,
+            s.cell_id,
+            s.month,
+            s.count,
+            s.attempts,
+            s.attempts_known,
+            s.arrests,
+        )
+        .where(s.month >= start, s.month <= end)
+        .where(or_(s.municipality_code == municipality, s.municipality_code.is_(None)))
+        .order_by(s.id)
+    ).all()
+    out: list[tuple[Any, ...]] = []
+    for r in rows:
+        begin = dt.datetime.combine(r.month, dt.time(), tzinfo=tz).astimezone(dt.UTC)
+        x, y = _cell_centre(r.cell_id, grid)
+        for i in range(int(r.count)):
+            attempt = True if i < r.attempts else False if i < r.attempts_known else None
+            arrests = int(r.arrests) if i == 0 else 0
+            out.append((r.category, r.area_code, begin, attempt, arrests, x, y, None))
+    return out
+
+
 def load_incidents(
-    conn: Connection, municipality: str, start: dt.date, end: dt.date, tz: ZoneInfo
+    conn: Connection,
+    municipality: str,
+    start: dt.date,
+    end: dt.date,
+    tz: ZoneInfo,
+    grid: Grid | None = None,
 ) -> pd.DataFrame:
-    """Incidents that began from ``start`` to ``end`` (local days, inclusive), with ``date``."""
+    """Incidents that began from ``start`` to ``end`` (local days, inclusive), with ``date``,
+    and the reduced incidents of the months that begin in that range (placed with ``grid``; the
+    default grid origin when not given: pass the configured one, :func:`grid_of`)."""
     lo, hi = _utc_bounds(start, end, tz)
     cols = [incidents.c[name] for name in INCIDENT_COLUMNS]
     query = (
@@ -61,8 +120,12 @@ def load_incidents(
             )
         )
     )
-    rows = conn.execute(query).all()
-    frame = pd.DataFrame([tuple(r) for r in rows], columns=INCIDENT_COLUMNS)
+    rows = [tuple(r) for r in conn.execute(query).all()]
+    if grid is None:
+        geo = GeoSettings()
+        grid = Grid(geo.cell_size_m, geo.grid_origin_x, geo.grid_origin_y)
+    rows += load_reduced_incidents(conn, municipality, start, end, tz, grid)
+    frame = pd.DataFrame(rows, columns=INCIDENT_COLUMNS)
     begin = pd.to_datetime(frame["begin_at"], utc=True)
     frame["begin_at"] = begin
     frame["date"] = begin.dt.tz_convert(tz).dt.date if len(frame) else pd.Series([], dtype=object)
@@ -149,12 +212,18 @@ def load_hotspots(
             geometry = _hotspot_geometry(spot, grid, crs)
             if geometry is None:
                 continue
-            out.append({
-                "briefing_id": b.id, "date": b.date, "shift": b.shift,
-                "window_start": b.window_start, "window_end": b.window_end,
-                "hotspot_id": str(spot.get("id", "")), "rank": spot.get("rank"),
-                "geometry": geometry,
-            })  # fmt: skip
+            out.append(
+                {
+                    "briefing_id": b.id,
+                    "date": b.date,
+                    "shift": b.shift,
+                    "window_start": b.window_start,
+                    "window_end": b.window_end,
+                    "hotspot_id": str(spot.get("id", "")),
+                    "rank": spot.get("rank"),
+                    "geometry": geometry,
+                }
+            )
     columns = ["briefing_id", "date", "shift", "window_start", "window_end", "hotspot_id"]
     return pd.DataFrame(out, columns=[*columns, "rank", "geometry"])
 
@@ -198,7 +267,7 @@ def load_evaluation_data(
     grid = grid_of(settings)
     spots = load_hotspots(conn, code, start, end, grid, settings.geo.crs)
     return EvaluationData(
-        incidents=load_incidents(conn, code, start, end, tz),
+        incidents=load_incidents(conn, code, start, end, tz, grid),
         areas=load_areas(conn, code, end.year),
         hotspots=spots,
         visits=load_visits(conn, sorted({int(i) for i in spots["briefing_id"]})),
