@@ -47,7 +47,7 @@ def _load(engine: Engine, config: Path) -> str:
     sync_areas(engine, settings)
     found = {a.code: a for a in load_areas(settings).areas}
     now = dt.datetime(2017, 7, 1, tzinfo=dt.UTC)
-    rows = []
+    rows: list[dict[str, object]] = []
 
     def add(code: str, day: dt.date, n: int, street: str = "Utrechtseweg") -> None:
         point = found[code].geometry.representative_point()

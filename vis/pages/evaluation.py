@@ -1,8 +1,10 @@
-"""Evaluation page (evaluator): the record of stored briefings and what followed in their hotspots.
+"""Evaluation page (evaluator, admin) with three views:
 
-Configured pilots with comparison areas are a separate issue; this page shows what is already
-measurable: how many briefings were stored per day and shift, and for each past shift how many
-incidents then began inside its hotspots and how many patrol visits were recorded there.
+- the record of stored briefings (default): how many briefings were stored per day and shift, and
+  for each past shift how many incidents then began inside its hotspots and how many patrol
+  visits were recorded there;
+- a configured pilot (:mod:`vis.pages.evaluation_pilot`);
+- the area scans of the gebieden (:mod:`vis.pages.area_scan`).
 """
 
 from __future__ import annotations
@@ -48,12 +50,36 @@ def hits_per_briefing(rows: list[BriefingRow], points: list[Any]) -> dict[int, i
     return out
 
 
+ROLES = ("evaluator", "admin")
+VIEWS = ("record", "pilot", "areas")
+
+
 def main() -> None:
-    require("evaluator")
+    require(*ROLES)
+    st.title(tr("page.evaluatie"))
+    view = st.segmented_control(
+        tr("ev.view"),
+        VIEWS,
+        default="record",
+        format_func=lambda v: tr(f"ev.view.{v}"),
+        key="ev_view",
+    )
+    if view == "pilot":
+        from vis.pages import evaluation_pilot
+
+        evaluation_pilot.main()
+    elif view == "areas":
+        from vis.pages import area_scan
+
+        area_scan.main()
+    else:
+        record()
+
+
+def record() -> None:
     res = resources()
     days = res.app.evaluation_days
     now = dt.datetime.now(dt.UTC)
-    st.title(tr("page.evaluatie"))
     st.caption(tr("ev.intro", days=days))
     with res.engine.connect() as conn:
         rows = briefings_since(conn, res.municipality, (now - dt.timedelta(days=days)).date())

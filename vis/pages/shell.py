@@ -42,8 +42,8 @@ class PageSpec:
 PAGES: dict[str, PageSpec] = {
     "briefing": PageSpec(briefing.main, frozenset({"supervisor"})),
     "tablet": PageSpec(tablet.main, frozenset({"handhaver"})),
-    "evaluatie": PageSpec(evaluation.main, frozenset({"evaluator"})),
     "gebruikers": PageSpec(users.main, frozenset({"admin"})),
+    "evaluatie": PageSpec(evaluation.main, frozenset({"evaluator", "admin"})),
     "status": PageSpec(status.main, frozenset({"supervisor", "admin"})),
     "audit": PageSpec(audit_log.main, frozenset({"admin"})),
 }
