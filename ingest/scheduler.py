@@ -54,6 +54,7 @@ from vis.settings import ScheduleSettings, Settings
 log = logging.getLogger(__name__)
 
 DAILY_INGEST = "daily_ingest"
+DAILY_PURGE = "daily_purge"
 
 #: What one guarded firing came to. ``duplicate``: another process claimed it; ``skipped``: the
 #: job's lock was held; ``error``: the firing could not even be claimed (database unreachable).
@@ -86,9 +87,20 @@ def daily_ingest_job(settings: Settings, engine: Engine) -> None:
         )
 
 
+def daily_purge_job(settings: Settings, engine: Engine) -> None:
+    """Apply the retention periods (:mod:`vis.retention`); the purge logs itself in the audit."""
+    from vis.retention import purge
+
+    report = purge(engine, settings, username="planner")
+    log.info("daily purge: %s", report.counts())
+
+
 def default_jobs(settings: Settings, engine: Engine) -> dict[str, JobFunc]:
     """The jobs that ``vis schedule`` runs, bound to their dependencies."""
-    return {DAILY_INGEST: functools.partial(daily_ingest_job, settings, engine)}
+    return {
+        DAILY_INGEST: functools.partial(daily_ingest_job, settings, engine),
+        DAILY_PURGE: functools.partial(daily_purge_job, settings, engine),
+    }
 
 
 # --- Triggers -------------------------------------------------------------------------------------
@@ -109,6 +121,16 @@ def daily_trigger(schedule: ScheduleSettings) -> CronTrigger:
         )
     return CronTrigger(
         hour=at.hour, minute=at.minute, second=at.second, timezone=ZoneInfo(schedule.timezone)
+    )
+
+
+def purge_trigger(schedule: ScheduleSettings) -> CronTrigger:
+    """The daily purge: twelve hours from the daily ingest (03:xx instead of the DST hour), so
+    that it never runs beside an ingest that may still be loading the incidents it reduces."""
+    at = dt.time.fromisoformat(schedule.daily_ingest)
+    hour = (at.hour + 12) % 24
+    return CronTrigger(
+        hour=3 if hour == 2 else hour, minute=at.minute, timezone=ZoneInfo(schedule.timezone)
     )
 
 
@@ -236,7 +258,8 @@ def build_scheduler(
 ) -> BlockingScheduler:
     """A BlockingScheduler (not started) with every job guarded by ``engine``'s claims and locks.
 
-    Each job runs on the daily trigger (:func:`daily_trigger`) unless ``triggers`` names another.
+    Each job runs on the daily trigger (:func:`daily_trigger`) unless ``triggers`` names another;
+    the daily purge by default on :func:`purge_trigger`.
     """
     schedule = settings.schedule
     triggers = dict(triggers or {})
@@ -254,7 +277,7 @@ def build_scheduler(
     scheduler = BlockingScheduler(timezone=ZoneInfo(schedule.timezone), job_defaults=options)
     now = dt.datetime.now(dt.UTC)
     for name, func in jobs.items():
-        trigger = triggers.get(name, daily)
+        trigger = triggers.get(name) or (purge_trigger(schedule) if name == DAILY_PURGE else daily)
         firing = _Firing(
             name=name,
             run=guarded(engine, name, func, schedule.lock_lease_s),

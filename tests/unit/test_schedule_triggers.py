@@ -190,7 +190,7 @@ def test_triggers_for_unknown_jobs_are_refused(engine: Engine) -> None:
 def test_default_jobs_bind_the_daily_ingest(engine: Engine) -> None:
     settings = Settings()
     jobs = default_jobs(settings, engine)
-    assert list(jobs) == [DAILY_INGEST]
+    assert list(jobs) == [DAILY_INGEST, "daily_purge"]  # the purge: issue 7
     job = jobs[DAILY_INGEST]
     assert isinstance(job, functools.partial)
     assert job.func is daily_ingest_job
