@@ -95,6 +95,8 @@ def test_pilot_view_shows_targets_outside_figures_and_tests(app_env: str) -> Non
     shown = texts(at)
     assert "Toetsen in gewone taal" in shown and "niet te bepalen" in shown
     report = at.session_state[evaluation_pilot.REPORT_KEY][2]
+    at.button(key="ep_refresh").click().run()
+    assert not at.exception and at.session_state[evaluation_pilot.REPORT_KEY][2] is not report
     indicators = report.indicators
     assert (indicators["doel"].astype(str).str.contains("4,1")).any()
     assert "niet ingevuld" in set(report.outside["waarde"].astype(str))

@@ -108,6 +108,8 @@ def main() -> None:
     name = st.selectbox(
         tr("ep.choose"), config.names(), format_func=lambda n: labels[n], key="ep_pilot"
     )
+    if st.button(tr("as.refresh"), icon=":material/refresh:", key="ep_refresh"):
+        st.session_state.pop(REPORT_KEY, None)  # new data since: evaluate again
     try:
         report = _report(res, config, name)
     except (PilotConfigError, CommandError) as exc:
