@@ -77,7 +77,7 @@ def load_reduced_incidents(
             s.area_code,
             s.cell_id,
             s.month,
-            s.count,
+            s.count.label("n"),
             s.attempts,
             s.attempts_known,
             s.arrests,
@@ -90,7 +90,7 @@ def load_reduced_incidents(
     for r in rows:
         begin = dt.datetime.combine(r.month, dt.time(), tzinfo=tz).astimezone(dt.UTC)
         x, y = _cell_centre(r.cell_id, grid)
-        for i in range(int(r.count)):
+        for i in range(int(r.n)):
             attempt = True if i < r.attempts else False if i < r.attempts_known else None
             arrests = int(r.arrests) if i == 0 else 0
             out.append((r.category, r.area_code, begin, attempt, arrests, x, y, None))
