@@ -163,6 +163,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "De pilotconfiguratie klopt niet: {error}",
         "The pilot config is wrong: {error}",
     ),
+    "ep.db_error": (
+        "De database kon niet worden gelezen; is ze bijgewerkt ('vis init')?",
+        "The database could not be read; is it up to date ('vis init')?",
+    ),
     "ep.failed": ("Evaluatie niet mogelijk: {error}", "Evaluation not possible: {error}"),
     "ep.periods": (
         "Basisperiode {baseline}; pilotperiode {pilot}",

@@ -179,3 +179,24 @@ def test_evaluator_edits_pilot_definitions(
     assert not at.exception, at.exception
     assert MARKERS["pilot"] in texts(at)
     _no_raw_html(at)
+
+
+def test_unreadable_database_gives_a_plain_error(
+    app_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    import vis.commands.evaluate as evaluate
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise OperationalError("SELECT 1", {}, Exception("no such table: incident_stats"))
+
+    monkeypatch.setattr(evaluate, "scans_on", broken)
+    monkeypatch.setattr(evaluate, "evaluate_on", broken)
+    for view in MARKERS:
+        at = _open("evaluator", view)
+        assert not at.exception, at.exception
+        assert [e.value for e in at.error] == [
+            "De database kon niet worden gelezen; is ze bijgewerkt ('vis init')?"
+        ]
+        assert "incident_stats" not in texts(at)

@@ -16,6 +16,7 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 from briefing.evaluation.areascan import AreaScan
 from vis import audit
@@ -53,6 +54,9 @@ def main() -> None:
         as_of, scans = _scans(res, refresh)
     except CommandError as exc:
         st.error(tr("ep.failed", error=md(exc)))
+        return
+    except SQLAlchemyError:
+        st.error(tr("ep.db_error"))
         return
     if not scans:
         st.info(tr("as.none"))

@@ -21,6 +21,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 from briefing.evaluation.config import (
     PilotConfig,
@@ -114,6 +115,10 @@ def main() -> None:
         report = _report(res, config, name)
     except (PilotConfigError, CommandError) as exc:
         st.error(tr("ep.failed", error=md(exc)))
+        _editor(res, config)
+        return
+    except SQLAlchemyError:
+        st.error(tr("ep.db_error"))
         _editor(res, config)
         return
     _show(report)
