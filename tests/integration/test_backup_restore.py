@@ -191,3 +191,27 @@ def test_backup_and_restore_refuse_with_one_line_reasons(
         assert conn.execute(text("SELECT count(*) FROM areas")).scalar_one() == 0
     to_dir = vis(["backup", str(tmp_path)], db_url)
     assert to_dir.returncode != 0 and "map" in to_dir.stderr
+
+
+def test_backup_before_a_migration_restores_and_migrates(
+    db_url: str, fresh_url: str, tmp_path: Path
+) -> None:
+    from vis.db.migrate import upgrade
+
+    old = make_engine(db_url)
+    try:
+        upgrade(old, "0002")
+    finally:
+        old.dispose()
+    backup = tmp_path / "before-upgrade.backup"
+    taken = vis(["backup", str(backup)], db_url)
+    assert taken.returncode == 0, taken.stderr
+    restored = vis(["restore", str(backup)], fresh_url)
+    assert restored.returncode == 0, restored.stderr
+    assert "vis init" in restored.stdout
+    assert vis(["init"], fresh_url).returncode == 0
+    target = make_engine(fresh_url)
+    try:
+        assert current_revision(target) == head_revision()
+    finally:
+        target.dispose()

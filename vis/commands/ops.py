@@ -50,49 +50,48 @@ def operator() -> str:
         return "cli"
 
 
-def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+def _audit_if_current(settings: Settings, action: str, target: str, **detail: Any) -> bool:
+    """Audit ``action`` when the database is at the current schema version (a backup taken before
+    `vis init` migrates, or a restored older backup, has no current audit tables yet)."""
     from vis import audit
-    from vis.backup import backup
-    from vis.cli import ready_engine
+    from vis.cli import build_engine
+    from vis.db.migrate import current_revision, head_revision
 
-    engine = ready_engine(settings)
+    engine = build_engine(settings)
     try:
-        result = backup(
-            settings.database_url(),
-            Path(args.path),
-            busy_timeout_ms=settings.database.sqlite_busy_timeout_ms,
-        )
-        audit.append(
-            engine,
-            BACKUP,
-            username=operator(),
-            target=str(result.path),
-            detail={"bytes": result.size},
-        )
+        if current_revision(engine) != head_revision():
+            return False
+        audit.append(engine, action, username=operator(), target=target, detail=detail or None)
+        return True
     finally:
         engine.dispose()
+
+
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    from vis.backup import backup
+
+    result = backup(
+        settings.database_url(),
+        Path(args.path),
+        busy_timeout_ms=settings.database.sqlite_busy_timeout_ms,
+    )
+    _audit_if_current(settings, BACKUP, str(result.path), bytes=result.size)
     print(f"backup geschreven: {result.path} ({result.size} bytes; {result.detail})")
     return 0
 
 
 def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
-    from vis import audit
     from vis.backup import restore
-    from vis.cli import build_engine
 
     result = restore(
         settings.database_url(),
         Path(args.path),
         busy_timeout_ms=settings.database.sqlite_busy_timeout_ms,
     )
-    engine = build_engine(settings)
-    try:
-        audit.append(engine, RESTORE, username=operator(), target=str(Path(args.path).resolve()))
-    finally:
-        engine.dispose()
-    print(
-        f"teruggezet uit {args.path} ({result.detail}); voer 'vis init' uit bij een oudere versie"
-    )
+    current = _audit_if_current(settings, RESTORE, str(Path(args.path).resolve()))
+    print(f"teruggezet uit {args.path} ({result.detail})")
+    if not current:
+        print("de backup heeft een oudere schemaversie: voer nu 'vis init' uit")
     return 0
 
 
