@@ -34,17 +34,25 @@ def _transformer(src: str, dst: str) -> Transformer:
 def to_wgs84(
     x: npt.ArrayLike, y: npt.ArrayLike, crs: str = "EPSG:28992"
 ) -> tuple[FloatArray, FloatArray]:
-    """(lon, lat) for metric coordinates in ``crs``; NaN stays NaN."""
-    lon, lat = _transformer(crs, WGS84).transform(np.asarray(x, float), np.asarray(y, float))
-    return np.asarray(lon, float), np.asarray(lat, float)
+    """(lon, lat) for metric coordinates in ``crs``; NaN stays NaN (pyproj itself gives inf)."""
+    xs, ys = np.asarray(x, float), np.asarray(y, float)
+    lon, lat = _transformer(crs, WGS84).transform(xs, ys)
+    missing = ~(np.isfinite(xs) & np.isfinite(ys))
+    lon = np.where(missing, np.nan, np.asarray(lon, float))
+    lat = np.where(missing, np.nan, np.asarray(lat, float))
+    return lon, lat
 
 
 def from_wgs84(
     lon: npt.ArrayLike, lat: npt.ArrayLike, crs: str = "EPSG:28992"
 ) -> tuple[FloatArray, FloatArray]:
-    """Metric (x, y) in ``crs`` for (lon, lat)."""
-    x, y = _transformer(WGS84, crs).transform(np.asarray(lon, float), np.asarray(lat, float))
-    return np.asarray(x, float), np.asarray(y, float)
+    """Metric (x, y) in ``crs`` for (lon, lat); NaN stays NaN."""
+    lons, lats = np.asarray(lon, float), np.asarray(lat, float)
+    x, y = _transformer(WGS84, crs).transform(lons, lats)
+    missing = ~(np.isfinite(lons) & np.isfinite(lats))
+    return np.where(missing, np.nan, np.asarray(x, float)), np.where(
+        missing, np.nan, np.asarray(y, float)
+    )
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ def utc_text(values: npt.NDArray[np.datetime64], *, suffix: str = "") -> pa.Stri
     faster than formatting a million timestamps one by one.
     """
     ts = np.asarray(values).astype("datetime64[us]")
+    if ts.size == 0:
+        return pa.array([], pa.string())
     nat = np.isnat(ts)
     us = np.where(nat, 0, ts.astype(np.int64))
     days, rest = np.divmod(us, _US_PER_DAY)

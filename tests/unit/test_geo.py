@@ -75,11 +75,6 @@ def test_wgs84_is_lon_lat_ordered() -> None:
     assert 3 < lon[0] < 8 and 50 < lat[0] < 54
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: to_wgs84/from_wgs84 promise 'NaN stays NaN' but pyproj returns inf for NaN, so "
-    "incidents without X/Y are stored with lon = lat = inf",
-)
 def test_nan_coordinates_pass_through_as_nan() -> None:
     lon, lat = to_wgs84([np.nan, 155000.0], [np.nan, 463000.0])
     assert np.isnan(lon[0]) and np.isnan(lat[0])

@@ -511,10 +511,5 @@ def test_utc_text_accepts_other_units() -> None:
     assert utc_text(stamps).to_pylist() == ["2017-03-13 07:15:00.123456"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: utc_text of an empty array raises ArrowNotImplementedError "
-    "(binary_join_element_wise on a null-typed array) instead of returning an empty array",
-)
 def test_utc_text_of_no_values() -> None:
     assert utc_text(np.array([], "datetime64[us]")).to_pylist() == []
