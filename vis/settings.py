@@ -326,6 +326,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise SettingsError(f"configuration file not found: {path}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"{path}: not valid TOML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise SettingsError(f"{path}: not UTF-8 text (TOML files are UTF-8): {exc.reason}") from exc
     except OSError as exc:
         raise SettingsError(f"{path}: cannot be read: {exc}") from exc
 

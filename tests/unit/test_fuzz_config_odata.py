@@ -11,7 +11,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -80,12 +79,6 @@ def test_arbitrary_utf8_config_loads_or_fails_with_one_line(
     _load(tmp_path_factory.mktemp("cfg"), text.encode("utf-8"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=UnicodeDecodeError,
-    reason="vis/settings.py: a config file "
-    "that is not UTF-8 gives a traceback, not a SettingsError (reported in issue 7)",
-)
 def test_config_that_is_not_utf8_fails_with_one_line(tmp_path: Path) -> None:
     _load(tmp_path, b'[municipality]\nname = "\xff\xfe"\n')
 

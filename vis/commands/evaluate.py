@@ -90,8 +90,9 @@ def scans_on(
         from vis.cli import CommandError
 
         raise CommandError("geen wijken in de database: voer eerst 'vis init' uit")
-    incidents = load_incidents(conn, code, day - dt.timedelta(days=3 * 366 + 31), day, tz)
-    return day, area_scans(incidents, areas, day, category_groups(settings), grid_of(settings))
+    grid = grid_of(settings)
+    incidents = load_incidents(conn, code, day - dt.timedelta(days=3 * 366 + 31), day, tz, grid)
+    return day, area_scans(incidents, areas, day, category_groups(settings), grid)
 
 
 def run_area_scans(settings: Settings) -> tuple[dt.date, list[AreaScan]]:
