@@ -443,11 +443,6 @@ def test_empty_coordinates_keep_the_incident_with_area_unknown(params: Normalise
     assert _null(row["area_code"]) and _null(row["municipality_code"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: vis.geo.to_wgs84 turns NaN into inf (pyproj), so an incident without X/Y gets "
-    "lon = lat = inf instead of NULL",
-)
 def test_empty_coordinates_have_no_wgs84_either(params: NormaliseParams) -> None:
     row = _row(params, **{c.X: "", c.Y: ""})
     assert np.isnan(row["lon"]) and np.isnan(row["lat"])
