@@ -312,15 +312,8 @@ def test_a_second_load_of_a_file_with_an_incident_twice_changes_nothing(
 
 
 def test_an_incident_without_coordinates_has_no_wgs84_in_the_database(
-    request: pytest.FixtureRequest, ctx: IngestContext, tmp_path: Path, example_lines: list[str]
+    ctx: IngestContext, tmp_path: Path, example_lines: list[str]
 ) -> None:
-    request.applymarker(
-        pytest.mark.xfail(
-            strict=True,
-            reason="BUG: lon/lat of an incident without X/Y are stored as inf (vis.geo.to_wgs84 "
-            "turns NaN into inf), not NULL",
-        )
-    )
     ingest_file(ctx, _file(tmp_path, example_lines))
     with ctx.engine.connect() as conn:
         row = conn.execute(
