@@ -32,6 +32,8 @@ from vis.settings import CbsSettings, HttpSettings, Settings
 
 log = logging.getLogger(__name__)
 
+#: The largest count the INTEGER columns hold on every database.
+MAX_COUNT = 2**31 - 1
 CRIME_COLUMNS = ("SoortMisdrijf", "WijkenEnBuurten", "Perioden", "GeregistreerdeMisdrijven_1")
 POPULATION_COLUMNS = ("WijkenEnBuurten", "AantalInwoners_5")
 MONTH_PERIOD = re.compile(r"(\d{4})MM(\d{2})")
@@ -266,6 +268,8 @@ def _count(row: Mapping[str, Any], column: str) -> int | None:
         raise _RowError(f"{column} is not a number: {value!r}")
     if value < 0 or (isinstance(value, float) and not value.is_integer()):
         raise _RowError(f"{column} is not a whole number of at least 0: {value!r}")
+    if value > MAX_COUNT:
+        raise _RowError(f"{column} is larger than {MAX_COUNT}: {value!r}")
     return int(value)
 
 

@@ -14,12 +14,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, create_engine, text
 
 from vis.db.engine import make_engine
 from vis.db.migrate import upgrade
 
 TEST_DATA = Path(__file__).resolve().parent / "data"
+
+# Property tests have a fixed budget and no per-example deadline (the machine is shared); in CI
+# they are also derandomised, so that a run is reproducible and a failure shows the same example.
+hypothesis_settings.register_profile("local", deadline=None)
+hypothesis_settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "local")
 PG_URL = os.environ.get("VIS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 DATABASES = [
     d.strip() for d in os.environ.get("VIS_TEST_DATABASES", "sqlite,postgresql").split(",") if d

@@ -3,6 +3,7 @@ the tablet at 1024×768 (and a look at 768×1024), and a handhaver refused on th
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from urllib.parse import urlparse
 
@@ -36,6 +37,17 @@ def _page(browser: Any, width: int, height: int) -> tuple[Page, list[str], list[
     return page, outside, dialogs
 
 
+def _settled_box(page: Page, locator: Any, ok: Any, timeout_s: float = 20.0) -> dict[str, float]:
+    """The element's box once ``ok(box)`` holds (layout and injected CSS settle after render)."""
+    deadline = time.monotonic() + timeout_s
+    box = locator.bounding_box()
+    while not (box is not None and ok(box)) and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+        box = locator.bounding_box()
+    assert box is not None and ok(box), f"element box never settled: {box}"
+    return box
+
+
 def _login(page: Page, url: str, user: str) -> None:
     page.goto(url)
     page.get_by_label("Gebruikersnaam").fill(user)
@@ -54,8 +66,7 @@ def test_supervisor_sees_hotspots_in_list_and_map(browser: Any, served: tuple[st
     expect(chart).to_be_visible()
     canvas = chart.locator("canvas").first
     expect(canvas).to_be_visible()
-    box = canvas.bounding_box()
-    assert box is not None and box["width"] > 300 and box["height"] > 300
+    _settled_box(page, canvas, lambda b: b["width"] > 300 and b["height"] > 300)
     expect(page.get_by_text("Bron: CBS")).to_be_visible()
     page.wait_for_timeout(1000)  # let deck.gl draw
     page.screenshot(path=str(ARTIFACTS / "briefing-1366x900.png"), full_page=True)
@@ -82,8 +93,7 @@ def test_handhaver_records_a_visit_on_the_tablet(browser: Any, served: tuple[str
     expect(buttons.first).to_be_visible()
     assert buttons.count() == 3
     for i in range(buttons.count()):
-        box = buttons.nth(i).bounding_box()
-        assert box is not None and box["height"] >= 44 and box["width"] >= 44
+        _settled_box(page, buttons.nth(i), lambda b: b["height"] >= 44 and b["width"] >= 44)
     page.screenshot(path=str(ARTIFACTS / "tablet-1024x768.png"), full_page=True)
     page.get_by_label("Notitie (optioneel, eigen woorden)").first.fill("rustig")
     buttons.first.click()
