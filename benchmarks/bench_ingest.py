@@ -1,9 +1,9 @@
 """Benchmark: end-to-end ingest of a generated BVH CSV, against raw database baselines.
 
-Prints, for SQLite: VIS's ``ingest_file`` (parse, normalise, upsert, ledger) against a raw ``sqlite3``
-``executemany`` upsert of the same rows into a table of the same width; for PostgreSQL: VIS against
-``COPY`` of the same rows into such a table. Each VIS ingest runs in a child process so that its peak
-memory (max RSS) is its own.
+Prints, for SQLite: VIS's ``ingest_file`` (parse, normalise, upsert, ledger) against a raw
+``sqlite3`` ``executemany`` upsert of the same rows into a table of the same width; for PostgreSQL:
+VIS against ``COPY`` of the same rows into such a table. Each VIS ingest runs in a child process so
+that its peak memory (its own peak RSS, VmHWM) is its own.
 
     python benchmarks/bench_ingest.py [--rows 1000000] [--pg postgresql+psycopg://postgres@127.0.0.1/test]
 """
@@ -15,7 +15,6 @@ import csv
 import io
 import json
 import os
-import resource
 import sqlite3
 import subprocess
 import sys
@@ -31,6 +30,18 @@ from ingest.columns import BVH_COLUMNS
 CHILD = r"""
 import json, sys, time, resource
 from pathlib import Path
+
+def peak_rss_mb():
+    # VmHWM is this process image's own peak. ru_maxrss would also count the parent's RSS at
+    # fork time (Linux keeps it across exec), which made the benchmark's own memory show up here.
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
 from ingest.runner import build_context, ingest_file
 from vis.db.engine import make_engine
 from vis.db.migrate import upgrade
@@ -42,7 +53,7 @@ r = ingest_file(ctx, Path(sys.argv[2]))
 secs = time.perf_counter() - t
 print(json.dumps({"seconds": secs, "received": r.counts.received, "inserted": r.counts.inserted,
                   "quarantined": r.counts.quarantined,
-                  "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "maxrss_mb": peak_rss_mb()}))
 """
 
 
@@ -50,11 +61,30 @@ def generate_csv(path: Path, rows: int, seed: int = 7) -> None:
     """A BVH-shaped CSV (';', Dutch dates, decimal commas) with plausible Amersfoort values."""
     rng = np.random.default_rng(seed)
     codes = np.array(["A20", "A10", "A72", "C40", "A50", "F550", "B70", "F530"])
-    labels = np.array(["Gekwal. diefstal in/uit woning", "Diefstal uit/vanaf personenauto",
-                       "Diefstal Fiets", "Vernieling overige objecten", "Winkeldiefstal",
-                       "Eenvoudige mishandeling", "Straatroof", "Bedreiging"])
-    streets = np.array(["Stationsplein", "Utrechtseweg", "Leusderweg", "Kamp", "Langestraat",
-                        "Zonnehof", "Liendertseweg", "Hogeweg"])
+    labels = np.array(
+        [
+            "Gekwal. diefstal in/uit woning",
+            "Diefstal uit/vanaf personenauto",
+            "Diefstal Fiets",
+            "Vernieling overige objecten",
+            "Winkeldiefstal",
+            "Eenvoudige mishandeling",
+            "Straatroof",
+            "Bedreiging",
+        ]
+    )
+    streets = np.array(
+        [
+            "Stationsplein",
+            "Utrechtseweg",
+            "Leusderweg",
+            "Kamp",
+            "Langestraat",
+            "Zonnehof",
+            "Liendertseweg",
+            "Hogeweg",
+        ]
+    )
     start = np.datetime64("2015-01-01T00:00")
     chunk = 200_000
     with path.open("w", encoding="utf-8", newline="") as fh:
@@ -76,10 +106,12 @@ def generate_csv(path: Path, rows: int, seed: int = 7) -> None:
             out = io.StringIO()
             for i in range(n):
                 out.write(
-                    f"PL0900_BVH_{lo + i:09d};PL0900_BVH_R{lo + i:09d};{codes[k[i]]};{labels[k[i]]};"
+                    f"PL0900_BVH_{lo + i:09d};PL0900_BVH_R{lo + i:09d};"
+                    f"{codes[k[i]]};{labels[k[i]]};"
                     f"{streets[k[i]]};{i % 90 + 1};3811AB;Amersfoort;Amersfoort;Utrecht;"
                     f"Wijk 01 Stadskern;Stadskern;Stadskern;maandag;ochtend;{b[i]};maandag;middag;"
-                    f"{e[i]};dinsdag;ochtend;{kn[i]};J;{'J' if i % 3 == 0 else 'N'};0;{i % 7 == 0:d};N;"
+                    f"{e[i]};dinsdag;ochtend;{kn[i]};J;{'J' if i % 3 == 0 else 'N'};0;"
+                    f"{i % 7 == 0:d};N;"
                     f"Woning;;;;{str(x[i]).replace('.', ',')};{str(y[i]).replace('.', ',')}\n"
                 )
             fh.write(out.getvalue())
@@ -88,7 +120,9 @@ def generate_csv(path: Path, rows: int, seed: int = 7) -> None:
 def vis_ingest(url: str, csv_path: Path) -> dict:
     proc = subprocess.run(
         [sys.executable, "-c", CHILD, url, str(csv_path)],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -105,7 +139,9 @@ def raw_sqlite(db: Path, rows: list[tuple[str, ...]]) -> float:
     con = sqlite3.connect(db)
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("PRAGMA synchronous=NORMAL")
-    con.execute(f"CREATE TABLE t ({cols[0]} TEXT PRIMARY KEY, {', '.join(c + ' TEXT' for c in cols[1:])})")
+    con.execute(
+        f"CREATE TABLE t ({cols[0]} TEXT PRIMARY KEY, {', '.join(c + ' TEXT' for c in cols[1:])})"
+    )
     sql = (
         f"INSERT INTO t VALUES ({', '.join('?' for _ in cols)}) ON CONFLICT(c0) DO UPDATE SET "
         + ", ".join(f"{c}=excluded.{c}" for c in cols[1:])
@@ -127,12 +163,20 @@ def raw_pg_copy(pg_url: str, csv_path: Path) -> float:
     with psycopg.connect(dsn, autocommit=True) as con:
         con.execute(f"CREATE SCHEMA {schema}")
         try:
-            con.execute(f"CREATE TABLE {schema}.t ({cols[0]} text PRIMARY KEY, "
-                        + ", ".join(c + " text" for c in cols[1:]) + ")")
+            con.execute(
+                f"CREATE TABLE {schema}.t ({cols[0]} text PRIMARY KEY, "
+                + ", ".join(c + " text" for c in cols[1:])
+                + ")"
+            )
             t = time.perf_counter()
-            with con.transaction(), con.cursor() as cur, cur.copy(
-                f"COPY {schema}.t FROM STDIN (FORMAT csv, DELIMITER ';', HEADER true)"
-            ) as copy, csv_path.open("rb") as fh:
+            with (
+                con.transaction(),
+                con.cursor() as cur,
+                cur.copy(
+                    f"COPY {schema}.t FROM STDIN (FORMAT csv, DELIMITER ';', HEADER true)"
+                ) as copy,
+                csv_path.open("rb") as fh,
+            ):
                 while block := fh.read(1 << 20):
                     copy.write(block)
             return time.perf_counter() - t
@@ -143,8 +187,12 @@ def raw_pg_copy(pg_url: str, csv_path: Path) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
-    ap.add_argument("--pg", default=os.environ.get(
-        "VIS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    ap.add_argument(
+        "--pg",
+        default=os.environ.get(
+            "VIS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+        ),
+    )
     ap.add_argument("--skip-pg", action="store_true")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -152,16 +200,21 @@ def main() -> None:
         csv_path = d / "extract.csv"
         t = time.perf_counter()
         generate_csv(csv_path, args.rows)
-        print(f"generated {args.rows:,} rows ({csv_path.stat().st_size / 1e6:.0f} MB) "
-              f"in {time.perf_counter() - t:.1f} s")
+        print(
+            f"generated {args.rows:,} rows ({csv_path.stat().st_size / 1e6:.0f} MB) "
+            f"in {time.perf_counter() - t:.1f} s"
+        )
         vis = vis_ingest(f"sqlite:///{d / 'vis.db'}", csv_path)
         rows = read_rows(csv_path)
         raw = raw_sqlite(d / "raw.db", rows)
         del rows
         n = args.rows
-        print(f"SQLite  VIS ingest-file : {vis['seconds']:6.2f} s  {n / vis['seconds']:>10,.0f} rows/s"
-              f"  peak RSS {vis['maxrss_mb']:.0f} MB  (inserted {vis['inserted']:,},"
-              f" quarantined {vis['quarantined']:,})")
+        print(
+            f"SQLite  VIS ingest-file : {vis['seconds']:6.2f} s"
+            f"  {n / vis['seconds']:>10,.0f} rows/s"
+            f"  peak RSS {vis['maxrss_mb']:.0f} MB  (inserted {vis['inserted']:,},"
+            f" quarantined {vis['quarantined']:,})"
+        )
         print(f"SQLite  raw executemany : {raw:6.2f} s  {n / raw:>10,.0f} rows/s")
         print(f"SQLite  ratio VIS/raw   : {raw / vis['seconds']:.2f} (target >= 0.33)")
         if not args.skip_pg:
@@ -177,8 +230,11 @@ def main() -> None:
                 with psycopg.connect(dsn, autocommit=True) as con:
                     con.execute(f"DROP SCHEMA {schema} CASCADE")
             copy = raw_pg_copy(args.pg, csv_path)
-            print(f"Postgres VIS ingest-file: {pg['seconds']:6.2f} s  {n / pg['seconds']:>10,.0f} rows/s"
-                  f"  peak RSS {pg['maxrss_mb']:.0f} MB")
+            print(
+                f"Postgres VIS ingest-file: {pg['seconds']:6.2f} s"
+                f"  {n / pg['seconds']:>10,.0f} rows/s"
+                f"  peak RSS {pg['maxrss_mb']:.0f} MB"
+            )
             print(f"Postgres raw COPY       : {copy:6.2f} s  {n / copy:>10,.0f} rows/s")
             print(f"Postgres ratio VIS/COPY : {copy / pg['seconds']:.2f} (target >= 0.33)")
 

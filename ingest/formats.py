@@ -25,6 +25,8 @@ from ingest.columns import ROW, canonical_names, check_required
 FORMATS = ("bvh-csv", "bvh-xlsx", "bvh-json")
 XLSX_SHEET = "Incidenten"
 _SNIFF_BYTES = 64 * 1024
+#: CSV parse block: at least the longest row; small blocks parse faster (they stay in cache).
+_BLOCK_BYTES = 2 << 20
 
 
 class FormatError(ValueError):
@@ -103,7 +105,8 @@ def scan(stream: BinaryIO) -> tuple[str, bool]:
     try:
         while block := stream.read(1 << 20):
             quoted = quoted or b'"' in block
-            if utf8:
+            # An ASCII block is valid UTF-8 unless a character split at the last block ends here.
+            if utf8 and not (block.isascii() and not decoder.getstate()[0]):
                 try:
                     decoder.decode(block)
                 except UnicodeDecodeError:
@@ -159,7 +162,8 @@ def _read_csv(
                 Reject(
                     row_number=int(row.number) - 1 if row.number else -1,
                     raw={"_text": row.text},
-                    reason=f"rij heeft {row.actual_columns} velden, verwacht {row.expected_columns}",
+                    reason=f"rij heeft {row.actual_columns} velden, "
+                    f"verwacht {row.expected_columns}",
                 )
             )
             return "skip"
@@ -167,7 +171,9 @@ def _read_csv(
         try:
             reader = pacsv.open_csv(
                 stream,
-                read_options=pacsv.ReadOptions(encoding=encoding, block_size=8 << 20),
+                read_options=pacsv.ReadOptions(
+                    encoding=encoding, block_size=_BLOCK_BYTES, use_threads=False
+                ),
                 parse_options=pacsv.ParseOptions(
                     delimiter=sep,
                     # Without a quote character no value can hold a newline, and the reader

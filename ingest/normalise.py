@@ -8,24 +8,34 @@ What it does, vectorised over the chunk:
   the area by point in polygon;
 - minimises: house numbers only when configured; no weather, no day names, no free text.
 A row that fails any check goes to quarantine with its raw values and a reason; nothing is dropped.
+
+The chunk is worked on as Arrow arrays (see :mod:`ingest.arrowrows`). The usual shapes of moments,
+counts and coordinates take a fast path; a column holding anything else goes through the general
+pandas parsers below, so both give the same answer.
 """
 
 from __future__ import annotations
 
 import json
-from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache, cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from sqlalchemy import String
 
+from ingest import arrowrows as ar
 from ingest import columns as c
-from vis.db.schema import INCIDENT_DATA_COLUMNS, incidents
+from ingest.arrowrows import OUTPUT_COLUMNS
+from vis.db.schema import incidents
 from vis.geo import AreaIndex, to_wgs84
 from vis.settings import CategorySettings
+
+__all__ = ["OUTPUT_COLUMNS", "NormaliseParams", "Normalised", "normalise"]
 
 LOCAL_TZ = "Europe/Amsterdam"
 #: RD New's area of use (EPSG:28992), in metres; a point outside it is an error, not elsewhere.
@@ -33,7 +43,25 @@ RD_BOUNDS = (-7000.0, 289000.0, 300000.0, 629000.0)
 _TRUE = {"j", "ja", "y", "yes", "1", "true", "waar"}
 _FALSE = {"n", "nee", "no", "0", "false", "onwaar"}
 _NONE = {"", "onbekend", "-"}
-OUTPUT_COLUMNS = ("id", *INCIDENT_DATA_COLUMNS, "row_hash", c.ROW)
+#: Shapes that the fast paths read; any other non-empty value sends its column the general way.
+_FAST_DUTCH = r"^\d\d-\d\d-\d{4}(?: \d\d:\d\d(?::\d\d)?)?$"
+_FAST_COUNT = r"^\d{1,15}$"
+_FAST_COORDINATE = r"^\d{1,9}(?:\.\d{1,6})?$"
+
+
+def _text_limit(name: str) -> int:
+    kind = incidents.c[name].type
+    assert isinstance(kind, String) and kind.length is not None
+    return kind.length
+
+
+_TEXT_LIMITS = {
+    name: _text_limit(name)
+    for name in (
+        *("id", "source_registration", "mk_code", "mk_label", "street", "house_number"),
+        *("postcode", "place", "police_area", "object_kind", "projects"),
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -46,32 +74,43 @@ class NormaliseParams:
 
 @dataclass(frozen=True)
 class Normalised:
-    rows: pd.DataFrame  # OUTPUT_COLUMNS
+    table: pa.Table  # OUTPUT_COLUMNS as Arrow arrays (ingest.arrowrows.SCHEMA)
     quarantine: pd.DataFrame  # row_number, incident_id, reason, raw
     unmapped: dict[str, int]
+
+    @cached_property
+    def rows(self) -> pd.DataFrame:
+        """The incidents as a DataFrame (OUTPUT_COLUMNS); the loader itself uses :attr:`table`."""
+        return ar.to_frame(self.table)
 
 
 class _Rejects:
     """Collects the first reason per row; later checks skip rows already rejected."""
 
-    def __init__(self, index: pd.Index) -> None:
-        self.reason = pd.Series(pd.NA, index=index, dtype="object")
+    def __init__(self, n: int) -> None:
+        self.mask = np.zeros(n, bool)
+        self._found: list[tuple[np.ndarray, str, pa.Array | None, int]] = []
 
-    def add(self, mask: pd.Series | np.ndarray, reason: pd.Series | str) -> None:
-        mask = pd.Series(np.asarray(mask, bool), index=self.reason.index) & self.reason.isna()
-        if mask.any():
-            self.reason[mask] = reason[mask] if isinstance(reason, pd.Series) else reason
+    def add(
+        self, mask: np.ndarray, reason: str, quote: pa.Array | None = None, width: int = 0
+    ) -> None:
+        """Reject the rows of ``mask``: ``reason``, plus their ``quote`` value cut to ``width``."""
+        new = mask & ~self.mask
+        if new.any():
+            self._found.append((np.flatnonzero(new), reason, quote, width))
+            self.mask |= new
 
-    @property
-    def mask(self) -> pd.Series:
-        return self.reason.notna()
+    def reasons(self) -> np.ndarray:
+        out = np.empty(len(self.mask), object)
+        for rows, reason, quote, width in self._found:
+            if quote is None:
+                out[rows] = reason
+            else:
+                out[rows] = [reason + v[:width] for v in quote.take(rows).to_pylist()]
+        return out[self.mask]
 
 
-def _text(raw: pd.DataFrame, column: str) -> pd.Series:
-    if column not in raw.columns:
-        return pd.Series("", index=raw.index, dtype="str")
-    return raw[column].astype("str").str.strip()
-
+# --- general parsers (pandas Series in and out) ------------------------------------------------
 
 _DUTCH = (
     r"^(?P<d>\d{1,2})-(?P<m>\d{1,2})-(?P<y>\d{4})"
@@ -79,43 +118,67 @@ _DUTCH = (
 )
 
 
-def _dutch_local(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Naive local datetime64[us] for ``dd-mm-jjjj[ uu:mm[:ss]]`` strings, and which matched.
+@cache
+def _month_days() -> np.ndarray:
+    """Day number (days since 1970) of the first of every month from 0001-01 up to 10000-01."""
+    months = np.arange(_FIRST_MONTH, (10000 - 1970) * 12 + 1).astype("datetime64[M]")
+    return months.astype("datetime64[D]").astype(np.int64)
 
-    Parsed field by field so that an impossible date (31-02-2017) is an error, not a roll-over.
+
+_FIRST_MONTH = (1 - 1970) * 12
+
+
+def _local_stamps(matched: np.ndarray, fields: Callable[[str], np.ndarray]) -> np.ndarray:
+    """Naive local datetime64[us] from day, month, year, hour, minute and second; NaT if invalid.
+
+    Checked field by field so that an impossible date (31-02-2017) is an error, not a roll-over.
     """
+    d, m, y, hh, mm, ss = (fields(n) for n in ("d", "m", "y", "H", "M", "S"))
+    month = (np.clip(y, 1, 9999) - 1970) * 12 + np.clip(m, 1, 12) - 1 - _FIRST_MONTH
+    first_day = _month_days()[month]
+    days_in_month = _month_days()[month + 1] - first_day
+    ok = (
+        matched
+        & (m >= 1)
+        & (m <= 12)
+        & (d >= 1)
+        & (d <= days_in_month)
+        & (hh < 24)
+        & (mm < 60)
+        & (ss < 60)
+        & (y >= 1900)
+    )
+    seconds = (first_day + d - 1) * 86_400 + hh * 3600 + mm * 60 + ss
+    return np.where(ok, seconds * 1_000_000, np.iinfo(np.int64).min).view("datetime64[us]")
+
+
+def _dutch_local(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Naive local datetime64[us] for ``dd-mm-jjjj[ uu:mm[:ss]]`` strings, and which matched."""
     parts = pc.extract_regex(pa.array(values.to_numpy(dtype=object), pa.string()), _DUTCH)
     matched = np.asarray(parts.is_valid().to_numpy(zero_copy_only=False), bool)
-    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[us]")
     if not matched.any():
-        return out, matched
+        return np.full(len(values), np.datetime64("NaT"), dtype="datetime64[us]"), matched
 
     def field(name: str) -> np.ndarray:
         text = pc.struct_field(parts, name)
         text = pc.if_else(pc.equal(text, ""), "0", text)
         return np.asarray(pc.cast(text, pa.int64()).fill_null(0).to_numpy(zero_copy_only=False))
 
-    d, m, y, hh, mm, ss = (field(n) for n in ("d", "m", "y", "H", "M", "S"))
-    month_ok = (m >= 1) & (m <= 12)
-    first = (np.clip(y, 1, 9999) - 1970) * 12 + np.clip(m, 1, 12) - 1
-    month_start = first.astype("datetime64[M]")
-    days_in_month = ((month_start + 1).astype("datetime64[D]") - month_start.astype("datetime64[D]"))
-    ok = (
-        matched
-        & month_ok
-        & (d >= 1)
-        & (d <= days_in_month.astype(np.int64))
-        & (hh < 24)
-        & (mm < 60)
-        & (ss < 60)
-        & (y >= 1900)
-    )
-    stamp = (
-        month_start.astype("datetime64[us]")
-        + ((d - 1) * 86_400 + hh * 3600 + mm * 60 + ss).astype("timedelta64[s]")
-    )
-    out[ok] = stamp[ok]
-    return out, matched
+    return _local_stamps(matched, field), matched
+
+
+def _to_utc(local: np.ndarray) -> np.ndarray:
+    """Naive UTC datetime64[us] for naive Europe/Amsterdam ones (NaT stays NaT)."""
+    out = np.full(len(local), np.datetime64("NaT"), dtype="datetime64[us]")
+    has = ~np.isnat(local)
+    if has.any():
+        # Autumn's repeated hour is read as summer time (the first pass); spring's missing hour
+        # is moved forward. Both are rare and documented in the README.
+        stamps = pd.DatetimeIndex(local[has]).tz_localize(
+            LOCAL_TZ, ambiguous=np.ones(int(has.sum()), bool), nonexistent="shift_forward"
+        )
+        out[has] = stamps.tz_convert("UTC").tz_localize(None).to_numpy("datetime64[us]")
+    return out
 
 
 def parse_moments(values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -171,7 +234,7 @@ def parse_coordinates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 def categorise(
     codes: pd.Series, labels: pd.Series, categories: tuple[CategorySettings, ...]
 ) -> tuple[pd.Series, pd.Series]:
-    """(category key, CBS code) per row: by MK code first, by label text second; NA when unmapped."""
+    """(category key, CBS code) per row: by MK code first, by label text second; NA if unmapped."""
     by_code = {code.upper(): cat for cat in categories for code in cat.mk_codes}
     upper = codes.str.upper()
     key = upper.map({k: v.key for k, v in by_code.items()}).astype("object")
@@ -188,172 +251,207 @@ def categorise(
     return key.where(key.notna(), None), cbs.where(cbs.notna(), None)
 
 
+# --- the same on Arrow arrays, with fast paths ---------------------------------------------------
+
+
+def _moments(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(naive UTC datetime64, failed) for a column of moments."""
+    starts, lengths, data = ar.string_layout(text)
+    filled = lengths > 0
+    fast = ar.mask(pc.match_substring_regex(text, _FAST_DUTCH))
+    if not np.array_equal(fast, filled):
+        values, bad = parse_moments(text.to_pandas())
+        return values.dt.tz_localize(None).to_numpy(), bad.to_numpy(bool)
+    local = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[us]")
+    rows = np.flatnonzero(fast)
+    if rows.size:
+        # dd-mm-yyyy at 0, hh:mm at 11 (16 bytes), :ss at 17 (19 bytes); absent parts are 0.
+        at, size = ar.fixed_window(data, starts[rows], 19), lengths[rows]
+
+        def number(*positions: int) -> np.ndarray:
+            value = np.zeros(len(at), np.int64)
+            for p in positions:
+                value = value * 10 + (at[:, p].astype(np.int64) - 48)
+            return value
+
+        fields = {
+            "d": number(0, 1),
+            "m": number(3, 4),
+            "y": number(6, 7, 8, 9),
+            "H": np.where(size >= 16, number(11, 12), 0),
+            "M": np.where(size >= 16, number(14, 15), 0),
+            "S": np.where(size == 19, number(17, 18), 0),
+        }
+        local[rows] = _local_stamps(np.ones(rows.size, bool), fields.__getitem__)
+    utc = _to_utc(local)
+    return utc, filled & np.isnat(utc)
+
+
+def _flags(text: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    low = pc.utf8_lower(text)
+    true = pc.is_in(low, value_set=pa.array(sorted(_TRUE)))
+    false = pc.is_in(low, value_set=pa.array(sorted(_FALSE)))
+    value = pc.if_else(true, True, pc.if_else(false, False, pa.scalar(None, pa.bool_())))
+    known = pc.is_in(low, value_set=pa.array(sorted(_TRUE | _FALSE | _NONE)))
+    return value, ~ar.mask(known)
+
+
+def _counts(text: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    filled = pc.not_equal(text, "")
+    if np.array_equal(ar.mask(pc.match_substring_regex(text, _FAST_COUNT)), ar.mask(filled)):
+        return pc.cast(ar.null_where_empty(text), pa.int64()), np.zeros(len(text), bool)
+    numbers, bad = parse_counts(text.to_pandas())
+    return pa.array(numbers, pa.int64()), bad.to_numpy(bool)
+
+
+def _coordinates(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    cleaned = text
+    for old, new in ((" ", ""), (",", ".")):
+        if ar.contains_byte(cleaned, old):
+            cleaned = pc.replace_substring(cleaned, old, new)
+    fast = ar.mask(pc.match_substring_regex(cleaned, _FAST_COORDINATE))
+    if np.array_equal(fast, ar.mask(pc.not_equal(cleaned, ""))):
+        numbers = pc.cast(ar.null_where_empty(cleaned), pa.float64())
+        return numbers.to_numpy(zero_copy_only=False), np.zeros(len(text), bool)
+    values, bad = parse_coordinates(text.to_pandas())
+    return values.to_numpy(np.float64), bad.to_numpy(bool)
+
+
+def _categories(
+    code: pa.Array, label: pa.Array, categories: tuple[CategorySettings, ...]
+) -> tuple[pa.Array, pa.Array, np.ndarray, list[str]]:
+    """(category, CBS code, combination per row, unmapped key per combination).
+
+    :func:`categorise` runs once per distinct (code, label) combination, not once per row.
+    """
+    pairs, (codes, labels) = ar.combinations(code, label)
+    key, cbs = categorise(codes.to_pandas(), labels.to_pandas(), categories)
+    unmapped = [
+        f"{k or '-'} | {v}"
+        for k, v in zip(pc.utf8_upper(codes).to_pylist(), labels.to_pylist(), strict=True)
+    ]
+    return (
+        ar.strings(key).take(pairs),
+        ar.strings(cbs).take(pairs),
+        pairs,
+        unmapped,
+    )
+
+
 def normalise(raw: pd.DataFrame, params: NormaliseParams) -> Normalised:
     """Turn one raw chunk into typed incident rows and quarantined rows."""
-    rejects = _Rejects(raw.index)
-    ident = _text(raw, c.ID)
-    rejects.add(ident == "", "Incident Identificatie ontbreekt")
+    table = ar.from_frame(raw)
+    n = table.num_rows
+    rejects = _Rejects(n)
+    ident = ar.text(table, c.ID)
+    rejects.add(ar.mask(pc.equal(ident, "")), "Incident Identificatie ontbreekt")
 
     moments = {}
     for column, name in ((c.BEGIN, "begin_at"), (c.END, "end_at"), (c.KNOWN, "known_at")):
-        text = _text(raw, column)
-        value, bad = parse_moments(text)
-        rejects.add(bad, "ongeldige datum/tijd in " + column + ": " + text.str.slice(0, 40))
-        moments[name] = value
-    rejects.add(moments["begin_at"].isna(), f"{c.BEGIN} ontbreekt")
-    rejects.add(moments["known_at"].isna(), f"{c.KNOWN} ontbreekt")
+        text = ar.text(table, column)
+        moments[name], bad = _moments(text)
+        rejects.add(bad, "ongeldige datum/tijd in " + column + ": ", text, 40)
+    rejects.add(np.isnat(moments["begin_at"]), f"{c.BEGIN} ontbreekt")
+    rejects.add(np.isnat(moments["known_at"]), f"{c.KNOWN} ontbreekt")
     rejects.add(
-        moments["end_at"].notna() & (moments["end_at"] < moments["begin_at"]),
-        "einde van het pleegvenster ligt voor het begin",
+        moments["end_at"] < moments["begin_at"], "einde van het pleegvenster ligt voor het begin"
     )
 
     flags = {}
-    for column, name in (
-        (c.REPORT, "report_made"),
-        (c.ATTEMPT, "attempt"),
-        (c.SOLVED, "solved"),
-    ):
-        text = _text(raw, column)
-        flags[name], bad = parse_flags(text)
-        rejects.add(
-            bad, f"ongeldige waarde in {column} (verwacht J of N): " + text.str.slice(0, 20)
-        )
+    for column, name in ((c.REPORT, "report_made"), (c.ATTEMPT, "attempt"), (c.SOLVED, "solved")):
+        text = ar.text(table, column)
+        flags[name], bad = _flags(text)
+        rejects.add(bad, f"ongeldige waarde in {column} (verwacht J of N): ", text, 20)
     counts = {}
     for column, name in ((c.SUSPECTS, "suspects"), (c.ARRESTS, "arrests")):
-        text = _text(raw, column)
-        counts[name], bad = parse_counts(text)
-        rejects.add(bad, f"ongeldig aantal in {column}: " + text.str.slice(0, 20))
+        text = ar.text(table, column)
+        counts[name], bad = _counts(text)
+        rejects.add(bad, f"ongeldig aantal in {column}: ", text, 20)
 
-    x, bad_x = parse_coordinates(_text(raw, c.X))
-    y, bad_y = parse_coordinates(_text(raw, c.Y))
+    x, bad_x = _coordinates(ar.text(table, c.X))
+    y, bad_y = _coordinates(ar.text(table, c.Y))
     rejects.add(bad_x | bad_y, "ongeldige coördinaat X/Y")
-    rejects.add(x.isna() ^ y.isna(), "alleen X of alleen Y ingevuld")
+    rejects.add(np.isnan(x) ^ np.isnan(y), "alleen X of alleen Y ingevuld")
     xmin, ymin, xmax, ymax = RD_BOUNDS
-    outside = x.notna() & y.notna() & ~(x.between(xmin, xmax) & y.between(ymin, ymax))
-    rejects.add(outside, "coördinaten buiten het RD-gebied (Nederland)")
-
-    code, label = _text(raw, c.MK_CODE), _text(raw, c.MK_LABEL)
-    rejects.add((code == "") & (label == ""), "incidentsoort (code en omschrijving) ontbreekt")
-    category, cbs_code = categorise(code, label, params.categories)
-
-    out = pd.DataFrame(
-        {
-            "id": ident,
-            "source_registration": _text(raw, c.SOURCE_REGISTRATION),
-            "mk_code": code.str.upper(),
-            "mk_label": label,
-            "category": category,
-            "cbs_code": cbs_code,
-            "street": _text(raw, c.STREET),
-            "house_number": _text(raw, c.HOUSE_NUMBER) if params.keep_house_numbers else None,
-            "postcode": _text(raw, c.POSTCODE).str.replace(" ", "", regex=False).str.upper(),
-            "place": _text(raw, c.PLACE),
-            "police_area": _text(raw, c.POLICE_AREA),
-            **moments,
-            **flags,
-            **counts,
-            "object_kind": _text(raw, c.OBJECT),
-            "projects": _text(raw, c.PROJECTS),
-            "x": x,
-            "y": y,
-        },
-        index=raw.index,
+    with np.errstate(invalid="ignore"):
+        inside = (x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax)
+    rejects.add(
+        ~np.isnan(x) & ~np.isnan(y) & ~inside, "coördinaten buiten het RD-gebied (Nederland)"
     )
-    _reject_too_long(out, rejects)
 
-    keep = ~rejects.mask
-    good = out[keep].copy()
-    _empty_to_null(good)
-    lon, lat = to_wgs84(good["x"].to_numpy(), good["y"].to_numpy(), params.crs)
-    good["lon"], good["lat"] = lon, lat
-    where = params.areas.locate(good["x"].to_numpy(), good["y"].to_numpy())
-    area_codes = np.array([a.code for a in params.areas.areas] + [None], dtype=object)
-    municipalities = np.array(
-        [a.municipality_code for a in params.areas.areas] + [None], dtype=object
+    code, label = ar.text(table, c.MK_CODE), ar.text(table, c.MK_LABEL)
+    rejects.add(
+        ar.mask(pc.and_(pc.equal(code, ""), pc.equal(label, ""))),
+        "incidentsoort (code en omschrijving) ontbreekt",
     )
-    good["area_code"] = area_codes[where]
-    good["municipality_code"] = municipalities[where]
-    good["row_hash"] = row_hash(good)
-    good[c.ROW] = raw.loc[keep, c.ROW].to_numpy()
+    category, cbs_code, pairs, unmapped_keys = _categories(code, label, params.categories)
 
-    unmapped = Counter(
-        f"{k or '-'} | {lbl}"
-        for k, lbl in zip(
-            good.loc[good["category"].isna(), "mk_code"].fillna(""),
-            good.loc[good["category"].isna(), "mk_label"].fillna(""),
-            strict=True,
-        )
-    )
+    text_columns = {
+        "id": ident,
+        "source_registration": ar.text(table, c.SOURCE_REGISTRATION),
+        "mk_code": pc.utf8_upper(code),
+        "mk_label": label,
+        "street": ar.text(table, c.STREET),
+        "house_number": ar.text(table, c.HOUSE_NUMBER) if params.keep_house_numbers else None,
+        "postcode": pc.utf8_upper(pc.replace_substring(ar.text(table, c.POSTCODE), " ", "")),
+        "place": ar.text(table, c.PLACE),
+        "police_area": ar.text(table, c.POLICE_AREA),
+        "object_kind": ar.text(table, c.OBJECT),
+        "projects": ar.text(table, c.PROJECTS),
+    }
+    for name, values in text_columns.items():
+        if values is not None:
+            limit = _TEXT_LIMITS[name]
+            if ar.longest(values) > limit:  # bytes; a text is never longer in characters
+                too_long = ar.mask(pc.greater(pc.utf8_length(values), limit))
+                rejects.add(too_long, f"veld {name} is langer dan {limit} tekens")
+
+    keep = np.flatnonzero(~rejects.mask)
+    kept_x, kept_y = x[keep], y[keep]
+    lon, lat = to_wgs84(kept_x, kept_y, params.crs)
+    where = params.areas.locate(kept_x, kept_y)
+    areas = params.areas.areas
+    area_code = pa.array([a.code for a in areas] + [None], pa.string())
+    municipality = pa.array([a.municipality_code for a in areas] + [None], pa.string())
+    where = np.where(where < 0, len(areas), where)
+    take = pa.array(keep)
+    data: dict[str, Any] = {
+        name: (ar.nulls(len(keep)) if v is None else ar.null_where_empty(v.take(take)))
+        for name, v in text_columns.items()
+    }
+    data["id"] = ident.take(take)
+    data.update(category=category.take(take), cbs_code=cbs_code.take(take))
+    for name, stamps in moments.items():
+        data[name] = ar.timestamps(stamps[keep])
+    data.update({k: v.take(take) for k, v in (flags | counts).items()})
+    data.update(x=pa.array(kept_x), y=pa.array(kept_y), lon=pa.array(lon), lat=pa.array(lat))
+    data.update(area_code=area_code.take(where), municipality_code=municipality.take(where))
+    data["row_hash"] = ar.row_hash(data)
+    data[c.ROW] = pa.array(raw[c.ROW].to_numpy(np.int64)[keep])
+    out = pa.table({k: data[k] for k in OUTPUT_COLUMNS}, schema=ar.SCHEMA)
+
+    unmapped_rows = pairs[keep][ar.mask(pc.is_null(data["category"]))]
     return Normalised(
-        rows=good.loc[:, list(OUTPUT_COLUMNS)].reset_index(drop=True),
+        table=out,
         quarantine=_quarantine_frame(raw, ident, rejects),
-        unmapped=dict(unmapped),
+        unmapped=ar.count_in_order(unmapped_rows, unmapped_keys),
     )
 
 
-def _reject_too_long(out: pd.DataFrame, rejects: _Rejects) -> None:
-    for name in (
-        "id",
-        "source_registration",
-        "mk_code",
-        "mk_label",
-        "street",
-        "house_number",
-        "postcode",
-        "place",
-        "police_area",
-        "object_kind",
-        "projects",
-    ):
-        limit = incidents.c[name].type.length
-        values = out[name]
-        if values is None or limit is None or values.isna().all():
-            continue
-        too_long = values.fillna("").str.len() > limit
-        rejects.add(too_long, f"veld {name} is langer dan {limit} tekens")
-
-
-def _empty_to_null(frame: pd.DataFrame) -> None:
-    for name in (
-        "source_registration",
-        "mk_code",
-        "mk_label",
-        "street",
-        "postcode",
-        "place",
-        "police_area",
-        "object_kind",
-        "projects",
-        "house_number",
-    ):
-        col = frame[name]
-        if col.dtype != object and not pd.api.types.is_string_dtype(col):
-            continue
-        frame[name] = col.where(col.notna() & (col != ""), None).astype(object)
-
-
-def row_hash(frame: pd.DataFrame) -> pd.Series:
-    """A stable 16-hex-digit hash of the data columns of each row."""
-    data = frame.loc[
-        :, [k for k in OUTPUT_COLUMNS if k not in ("id", "row_hash", c.ROW, "lon", "lat")]
-    ]
-    hashed = pd.util.hash_pandas_object(data, index=False)
-    return hashed.map("{:016x}".format).astype(object)
-
-
-def _quarantine_frame(raw: pd.DataFrame, ident: pd.Series, rejects: _Rejects) -> pd.DataFrame:
+def _quarantine_frame(raw: pd.DataFrame, ident: pa.Array, rejects: _Rejects) -> pd.DataFrame:
     bad = rejects.mask
     if not bad.any():
         return pd.DataFrame(columns=["row_number", "incident_id", "reason", "raw"])
-    body = raw.loc[bad]
+    body = raw.iloc[np.flatnonzero(bad)]
     records: list[dict[str, Any]] = json.loads(
         body.drop(columns=[c.ROW]).to_json(orient="records", force_ascii=False)
     )
+    ids = ident.filter(pa.array(bad)).to_pandas()
     return pd.DataFrame(
         {
             "row_number": body[c.ROW].to_numpy(),
-            "incident_id": ident[bad].where(ident[bad] != "", None).to_numpy(),
-            "reason": rejects.reason[bad].to_numpy(),
+            "incident_id": ids.where(ids != "", None).to_numpy(),
+            "reason": rejects.reasons(),
             "raw": records,
         }
     )
