@@ -91,7 +91,7 @@ def test_handhaver_records_a_visit_on_the_tablet(browser: Any, served: tuple[str
     _login(page, base, "handhaver")
     buttons = page.get_by_role("button", name="Ik ben hier geweest")
     expect(buttons.first).to_be_visible()
-    assert buttons.count() == 3
+    expect(buttons).to_have_count(3, timeout=30_000)  # the cards render one after another
     for i in range(buttons.count()):
         _settled_box(page, buttons.nth(i), lambda b: b["height"] >= 44 and b["width"] >= 44)
     page.screenshot(path=str(ARTIFACTS / "tablet-1024x768.png"), full_page=True)
