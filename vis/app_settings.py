@@ -47,6 +47,21 @@ class AppSettings(BaseModel):
         5, ge=1, description="Failed logins in a row after which a local account is locked."
     )
     lockout_min: int = Field(15, ge=1, description="Minutes a locked local account stays locked.")
+    client_max_failed_logins: int = Field(
+        20,
+        ge=2,
+        description="Failed logins from one client address (IPv6: one /64) after which that "
+        "client is locked out; a pause of `client_lockout_min` without failures starts afresh.",
+    )
+    client_lockout_min: int = Field(
+        15, ge=1, description="Minutes a locked-out client address cannot log in at all."
+    )
+    client_throttle_after: int = Field(
+        5,
+        ge=1,
+        description="Failed logins from one client after which each next attempt waits 1, 2, 4, "
+        "… (at most 60) seconds after the previous one.",
+    )
     password_min_length: int = Field(
         12, ge=8, description="Minimum length of a local user's password."
     )

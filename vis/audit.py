@@ -32,6 +32,8 @@ PG_LOCK_KEY = 0x5649_5341_5544
 # Actions the app writes.
 LOGIN = "login"
 LOGIN_FAILED = "login_failed"
+#: An account or a client address locked out after repeated failed logins.
+LOCKOUT = "login_lockout"
 LOGOUT = "logout"
 VIEW = "view"
 DENIED = "denied"

@@ -4,9 +4,11 @@ Where the municipality configures OIDC (an ``[auth]`` section in Streamlit's ``s
 Entra ID), the app logs in through ``st.login`` instead and maps the identity's e-mail address onto
 a row of ``users`` (created with ``vis user add NAME --role ROLE --oidc``), which gives the role.
 
-Timing: :func:`authenticate` verifies exactly one argon2 hash on every call, also for unknown,
-disabled and locked users (against a dummy hash), so the answer time does not tell which usernames
-exist. argon2's verify compares in constant time.
+Timing: :func:`check_password` verifies exactly one argon2 hash on every call: the user's own for
+known (also disabled and locked) users, a dummy hash for unknown and OIDC-only ones, so the answer
+time does not tell which usernames exist. argon2's verify compares in constant time. Throttling
+and lockout per client address are in :mod:`vis.auth_throttle`, the app's login in
+:mod:`vis.auth_login`.
 """
 
 from __future__ import annotations
@@ -15,11 +17,11 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from vis.db.schema import users
 
@@ -47,6 +49,35 @@ COMMON_PASSWORDS = frozenset(
         "administrator",
     }
 )
+#: Words that, with only digits and punctuation around them, make a guessable password
+#: ("Wachtwoord2024!", "Amersfoort-123").
+COMMON_WORDS = frozenset(
+    {
+        "wachtwoord",
+        "welkom",
+        "password",
+        "passw",
+        "qwerty",
+        "qwertyuiop",
+        "azerty",
+        "asdfgh",
+        "amersfoort",
+        "handhaving",
+        "handhaver",
+        "gemeente",
+        "politie",
+        "zomer",
+        "winter",
+        "lente",
+        "herfst",
+        "geheim",
+        "admin",
+        "administrator",
+        "beheer",
+        "letmein",
+        "vis",
+    }
+)
 
 
 class AuthError(ValueError):
@@ -64,6 +95,8 @@ class LoginResult:
     user: User | None
     #: ok, unknown, wrong_password, locked, disabled, oidc_only
     reason: Literal["ok", "unknown", "wrong_password", "locked", "disabled", "oidc_only"]
+    #: Set when this attempt locked the account: until when.
+    locked_until: dt.datetime | None = None
 
 
 @lru_cache(maxsize=1)
@@ -102,7 +135,8 @@ def password_problems(password: str, username: str, min_length: int = 12) -> lis
     lowered = password.lower()
     if len(username) >= 3 and username.lower() in lowered:
         problems.append("niet de gebruikersnaam bevatten")
-    if lowered in COMMON_PASSWORDS or len(set(password)) < 5:
+    letters = "".join(c for c in lowered if c.isalpha())
+    if lowered in COMMON_PASSWORDS or letters in COMMON_WORDS or len(set(password)) < 5:
         problems.append("geen veelgebruikt of eentonig wachtwoord")
     return problems
 
@@ -155,6 +189,77 @@ def add_user(
     return User(name, role)
 
 
+@dataclass(frozen=True)
+class PasswordCheck:
+    """The outcome of :func:`check_password`: the user's row (if any) and whether it matched."""
+
+    row: Any
+    matched: bool
+
+
+def check_password(engine: Engine, username: str, password: str) -> PasswordCheck:
+    """Look the user up and verify ``password``: exactly one argon2 verify on every call.
+
+    Unknown, OIDC-only and disabled users are verified against a dummy hash, and a password longer
+    than :data:`MAX_PASSWORD_LENGTH` is verified (in its first part) and then refused, so the time
+    taken does not depend on whether or how the username exists.
+    """
+    name = username.strip()[:100]
+    too_long = len(password) > MAX_PASSWORD_LENGTH
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(users).where(func.lower(users.c.username) == name.lower())
+        ).first()
+    stored = row.password_hash if row is not None and row.password_hash != OIDC_ONLY else None
+    dummy = _dummy_hash()  # built on the first call of any kind, not only of unknown users
+    matched: bool
+    try:
+        matched = _hasher().verify(stored or dummy, password[:MAX_PASSWORD_LENGTH])
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        matched = False
+    return PasswordCheck(row, matched and stored is not None and not too_long)
+
+
+def settle_login(
+    conn: Connection,
+    check: PasswordCheck,
+    password: str,
+    *,
+    max_failed: int = 5,
+    lockout: dt.timedelta = dt.timedelta(minutes=15),
+    now: dt.datetime | None = None,
+) -> LoginResult:
+    """Apply a checked login to the user's row inside the caller's transaction.
+
+    A wrong password counts a failure; the ``max_failed``-th in a row locks the account for
+    ``lockout`` (the result then carries ``locked_until``). A right one resets the count.
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    row = check.row
+    if row is None:
+        return LoginResult(None, "unknown")
+    if row.password_hash == OIDC_ONLY:
+        return LoginResult(None, "oidc_only")
+    if row.disabled:
+        return LoginResult(None, "disabled")
+    if row.locked_until is not None and row.locked_until > now:
+        return LoginResult(None, "locked")
+    if not check.matched:
+        failed = (row.failed_logins or 0) + 1
+        values: dict[str, object] = {"failed_logins": failed}
+        locked_until = None
+        if failed >= max_failed:
+            locked_until = now + lockout
+            values = {"failed_logins": 0, "locked_until": locked_until}
+        conn.execute(update(users).where(users.c.id == row.id).values(**values))
+        return LoginResult(None, "wrong_password", locked_until)
+    values = {"failed_logins": 0, "locked_until": None}
+    if _hasher().check_needs_rehash(row.password_hash):
+        values["password_hash"] = hash_password(password)
+    conn.execute(update(users).where(users.c.id == row.id).values(**values))
+    return LoginResult(User(row.username, row.role), "ok")
+
+
 def authenticate(
     engine: Engine,
     username: str,
@@ -164,41 +269,13 @@ def authenticate(
     lockout: dt.timedelta = dt.timedelta(minutes=15),
     now: dt.datetime | None = None,
 ) -> LoginResult:
-    """Check a local login; counts failures and locks the account after ``max_failed`` in a row."""
-    now = now or dt.datetime.now(dt.UTC)
-    name = username.strip()[:100]
-    password = password[:MAX_PASSWORD_LENGTH]
-    with engine.connect() as conn:
-        row = conn.execute(
-            select(users).where(func.lower(users.c.username) == name.lower())
-        ).first()
-    stored = row.password_hash if row is not None and row.password_hash != OIDC_ONLY else None
-    matched = False
-    try:
-        matched = _hasher().verify(stored or _dummy_hash(), password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        matched = False
-    if row is None:
-        return LoginResult(None, "unknown")
-    if row.password_hash == OIDC_ONLY:
-        return LoginResult(None, "oidc_only")
-    if row.disabled:
-        return LoginResult(None, "disabled")
-    if row.locked_until is not None and row.locked_until > now:
-        return LoginResult(None, "locked")
+    """Check a local login; counts failures and locks the account after ``max_failed`` in a row.
+
+    Without throttling per client: the app logs in through :func:`vis.auth_login.attempt_login`.
+    """
+    check = check_password(engine, username, password)
     with engine.begin() as conn:
-        if not (matched and stored is not None):
-            failed = (row.failed_logins or 0) + 1
-            values: dict[str, object] = {"failed_logins": failed}
-            if failed >= max_failed:
-                values = {"failed_logins": 0, "locked_until": now + lockout}
-            conn.execute(update(users).where(users.c.id == row.id).values(**values))
-            return LoginResult(None, "wrong_password")
-        values = {"failed_logins": 0, "locked_until": None}
-        if _hasher().check_needs_rehash(stored):
-            values["password_hash"] = hash_password(password)
-        conn.execute(update(users).where(users.c.id == row.id).values(**values))
-    return LoginResult(User(row.username, row.role), "ok")
+        return settle_login(conn, check, password, max_failed=max_failed, lockout=lockout, now=now)
 
 
 def oidc_user(engine: Engine, email: str | None) -> User | None:

@@ -26,6 +26,17 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Inloggen mislukt: onbekende combinatie, of het account is (tijdelijk) geblokkeerd.",
         "Login failed: unknown combination, or the account is (temporarily) locked.",
     ),
+    "login.throttled": (
+        "Te veel mislukte inlogpogingen vanaf dit adres. Wacht {seconds} seconden en probeer het "
+        "opnieuw.",
+        "Too many failed logins from this address. Wait {seconds} seconds and try again.",
+    ),
+    "login.client_locked": (
+        "Te veel mislukte inlogpogingen vanaf dit adres: inloggen is hier {minutes} minuten "
+        "geblokkeerd.",
+        "Too many failed logins from this address: logging in from here is blocked for {minutes} "
+        "minutes.",
+    ),
     "login.oidc": ("Inloggen met {provider}", "Log in with {provider}"),
     "login.oidc_unknown": (
         "Je bent aangemeld als {email}, maar hebt geen rol in VIS. Vraag een beheerder.",

@@ -337,3 +337,16 @@ audit_anchor = Table(
     Column("purged", Integer, nullable=False, comment="Entries purged with this anchor"),
     Column("at", UtcDateTime(), nullable=False),
 )
+
+# --- login throttling per client (migration 0004) -----------------------------------------------
+
+login_clients = Table(
+    "login_clients",
+    metadata,
+    Column("client", String(64), primary_key=True, comment="Client address (IPv6: its /64)"),
+    Column("failures", Integer, nullable=False, comment="Failed logins since the last pause"),
+    Column("pending", Integer, nullable=False, comment="Attempts being checked now"),
+    Column("last_attempt_at", UtcDateTime(), nullable=False),
+    Column("last_failure_at", UtcDateTime()),
+    Column("locked_until", UtcDateTime(), comment="No login from this client before this time"),
+)

@@ -1,16 +1,25 @@
-"""The login page: the only thing a visitor sees before logging in (no data, no map)."""
+"""The login page: the only thing a visitor sees before logging in (no data, no map).
+
+Local logins go through :func:`vis.auth_login.attempt_login` (throttling and lockout per client
+address and per user, audited). A login renews the session: every key of the session state from
+before it is dropped, except the chosen language (:func:`renew_session`); logout does the same.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
 import streamlit as st
 
 from vis import audit
-from vis.auth import User, authenticate
+from vis.auth import User
+from vis.auth_login import LoginPolicy, attempt_login
+from vis.auth_throttle import client_key
 from vis.pages.common import (
     ACTIVE_KEY,
+    LANG_KEY,
     NOTICE_KEY,
     USER_KEY,
     client_id,
@@ -36,9 +45,32 @@ def oidc_provider(section: Mapping[str, Any]) -> str | None:
     return named[0] if named else None
 
 
+#: What survives a renewal of the session (login, logout): the chosen language, nothing else.
+SURVIVES_RENEWAL = (LANG_KEY,)
+
+
+def renew_session() -> None:
+    """Drop every key of the session state (widget values included) except the language."""
+    kept = {k: st.session_state[k] for k in SURVIVES_RENEWAL if k in st.session_state}
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+    for key, value in kept.items():
+        st.session_state[key] = value
+
+
+def client_address() -> str:
+    """The throttling key of this session's client (``loopback`` when Streamlit reports none).
+
+    Streamlit's test harness (AppTest) has no real connection: anything but text counts as none.
+    """
+    ip = st.context.ip_address
+    return client_key(ip if isinstance(ip, str) else None)
+
+
 def start_session(user: User, via: str) -> None:
     import time
 
+    renew_session()
     st.session_state[USER_KEY] = user
     st.session_state[ACTIVE_KEY] = time.time()
     audit.append(
@@ -61,27 +93,24 @@ def _local_login() -> None:
         submitted = st.form_submit_button(tr("login.submit"), type="primary")
     if not submitted:
         return
-    import datetime as dt
-
-    result = authenticate(
+    attempt = attempt_login(
         res.engine,
         name or "",
         password or "",
-        max_failed=res.app.max_failed_logins,
-        lockout=dt.timedelta(minutes=res.app.lockout_min),
+        client=client_address(),
+        policy=LoginPolicy.from_app(res.app),
+        audit_client=client_id(),
     )
-    if result.user is None:
-        audit.append(
-            res.engine,
-            audit.LOGIN_FAILED,
-            username=None,
-            target=(name or "")[:100],
-            detail={"reason": result.reason},
-            client=client_id(),
-        )
+    if attempt.reason == "client_locked":
+        st.error(tr("login.client_locked", minutes=math.ceil(attempt.retry_after_s / 60)))
+        return
+    if attempt.reason == "client_throttled":
+        st.error(tr("login.throttled", seconds=math.ceil(attempt.retry_after_s)))
+        return
+    if attempt.user is None:
         st.error(tr("login.failed"))
         return
-    start_session(result.user, "local")
+    start_session(attempt.user, "local")
     st.rerun()
 
 

@@ -19,7 +19,6 @@ from vis.pages import audit_log, briefing, evaluation, login, status, tablet, us
 from vis.pages.common import (
     ACTIVE_KEY,
     NOTICE_KEY,
-    USER_KEY,
     current_user,
     language_picker,
     log,
@@ -65,8 +64,7 @@ def logout(reason: str = "user") -> None:
     user = current_user()
     if user is not None:
         log(audit.LOGOUT, target=user.role, detail={"reason": reason})
-    for key in (USER_KEY, ACTIVE_KEY, VIEW_KEY):
-        st.session_state.pop(key, None)
+    login.renew_session()  # nothing of the user's session stays behind (language only)
     if reason == "timeout" and user is not None:
         minutes = int(_timeout_s(user) // 60)
         st.session_state[NOTICE_KEY] = tr("login.expired", minutes=minutes)
