@@ -96,6 +96,7 @@ def serve_command(port: int, address: str) -> list[str]:
         "--browser.gatherUsageStats=false",
         "--client.showErrorDetails=none",
         "--client.toolbarMode=minimal",
+        "--client.disableDataExport=true",
         "--global.developmentMode=false",
     ]
 

@@ -142,12 +142,19 @@ def log(action: str, target: str | None = None, detail: dict[str, Any] | None = 
 # --- escaping --------------------------------------------------------------------------------
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&\"'])")
+#: What GitHub-flavoured Markdown turns into a link by itself (``http://``, ``www.``, ``a@b.c``):
+#: it finds them in the text after the escapes are resolved, so escaping cannot stop it.
+_AUTOLINK = re.compile(r"(?i)(?<=https)(?=://)|(?<=http)(?=://)|(?<=www)(?=\.)|(?=@)")
+#: WORD JOINER: invisible, and breaks the autolink patterns apart.
+_JOINER = "\u2060"
 
 
 def md(value: object) -> str:
-    """``value`` as inert Markdown text: every Markdown, HTML and LaTeX special escaped."""
+    """``value`` as inert Markdown text: every Markdown, HTML and LaTeX special escaped, and no
+    address in it turned into a link (a word joiner breaks ``http://``, ``www.`` and ``@``)."""
     text = "" if value is None else str(value)
     text = " ".join(text.split())  # no line structure from data
+    text = _AUTOLINK.sub(_JOINER, text)
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
