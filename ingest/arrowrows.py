@@ -46,7 +46,28 @@ def text(table: pa.Table, column: str) -> pa.Array:
         values = values.cast(pa.string())
     elif not pa.types.is_string(values.type):
         values = pa.chunked_array([pa.array(values.to_pandas().astype("str"), pa.string())])
-    return pc.utf8_trim_whitespace(values.combine_chunks().fill_null(""))
+    values = values.combine_chunks()
+    if values.null_count:
+        values = values.fill_null("")
+    return pc.utf8_trim_whitespace(values) if _may_need_trim(values) else values
+
+
+#: Bytes that can begin or end white space as utf8_trim_whitespace sees it: ASCII white space,
+#: the separators 0x1c-0x1f, and any byte of a multi-byte character.
+_EDGE = np.zeros(256, bool)
+_EDGE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
+_EDGE[128:] = True
+
+
+def _may_need_trim(values: pa.Array) -> bool:
+    """False when no value starts or ends with a byte that could be white space."""
+    starts, lengths, data = string_layout(values)
+    if not len(data):
+        return False
+    # An empty value reads a neighbour's byte, which is checked anyway.
+    first = np.take(data, starts, mode="clip")
+    last = np.take(data, starts + lengths - 1, mode="clip")
+    return bool(_EDGE[first].any() or _EDGE[last].any())
 
 
 def mask(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -209,6 +230,5 @@ def from_rows(frame: pd.DataFrame) -> pa.Table:
 
     Missing floats (NaN) become null here.
     """
-    return pa.Table.from_pandas(frame.loc[:, list(OUTPUT_COLUMNS)], preserve_index=False).cast(
-        SCHEMA
-    )
+    table = pa.Table.from_pandas(frame, columns=list(OUTPUT_COLUMNS), preserve_index=False)
+    return table.cast(SCHEMA)

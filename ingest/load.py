@@ -6,67 +6,49 @@ and rows with the same hash are counted as unchanged and not written. Writes use
 ``insert … on conflict do update``: on SQLite through the driver's ``executemany``; on PostgreSQL
 new rows are streamed with ``COPY`` (ingest runs are serialised by an advisory lock, so "new" stays
 true within the run) and changed rows go through a staging table into ``insert … on conflict``.
-An id that occurs more than once in a chunk is applied in order of occurrence: the last one wins.
 
-The rows are handled as Arrow arrays. ``COPY`` uses PostgreSQL's binary format, encoded from Arrow
-by ``pgpq`` (CSV written by pyarrow where that package is missing).
+An id that occurs more than once in a chunk is applied in order of occurrence, so the last one wins
+and the versions before it are kept in the history. When the stored row already equals the last
+version, none of its occurrences is written: they are all unchanged, so loading the same delivery
+again changes nothing.
+
+The rows arrive as Arrow arrays, usually already encoded for the database (:mod:`ingest.encode`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
-from collections.abc import Iterable
+import os
 from dataclasses import dataclass
-from functools import cache
-from itertools import repeat
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 from sqlalchemy import Connection, column, insert, select, table, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 
 from ingest import arrowrows as ar
+from ingest.encode import (
+    UPDATE_COLUMNS,
+    WRITE_COLUMNS,
+    CopyPayload,
+    PreparedRows,
+    WriteContext,
+    copy_payload,
+    sqlite_parameters,
+    sqlite_text,
+    sqlite_upsert_sql,
+    unique_ids,
+)
 from vis.db.schema import INCIDENT_DATA_COLUMNS, incident_changes, incidents, quarantine
-from vis.timefmt import utc_text
 
-try:  # the binary COPY encoder; without it COPY goes as CSV
-    from pgpq import ArrowToPostgresBinaryEncoder
+__all__ = ["LoadCounts", "WriteContext", "write_incidents", "write_quarantine"]
 
-    BINARY_COPY = True
-except ImportError:  # pragma: no cover - depends on the environment
-    BINARY_COPY = False
-
-WRITE_COLUMNS: tuple[str, ...] = (
-    "id",
-    "source",
-    *INCIDENT_DATA_COLUMNS,
-    "row_hash",
-    "first_run_id",
-    "last_run_id",
-    "created_at",
-    "updated_at",
-)
-_UPDATE_COLUMNS = tuple(
-    col for col in WRITE_COLUMNS if col not in ("id", "first_run_id", "created_at")
-)
-_DATETIME_COLUMNS = ("begin_at", "end_at", "known_at", "created_at", "updated_at")
-_INT32_COLUMNS = ("suspects", "arrests", "first_run_id", "last_run_id")
-_FLOAT_COLUMNS = ("x", "y", "lon", "lat")
 #: Advisory-lock key that serialises ingest runs on PostgreSQL (any constant 64-bit number).
 PG_INGEST_LOCK_KEY = 0x5649_5349_4E47_4553 & 0x7FFF_FFFF_FFFF_FFFF
-
-
-@dataclass(frozen=True)
-class WriteContext:
-    source: str
-    run_id: int
-    now: dt.datetime
 
 
 @dataclass
@@ -94,27 +76,64 @@ def drop_secondary_indexes(conn: Connection) -> None:
 
 
 def create_secondary_indexes(conn: Connection) -> None:
-    for index in incidents.indexes:
-        index.create(conn, checkfirst=True)
+    """Rebuild the secondary indexes (bulk mode); SQLite may sort with a helper thread per core."""
+    if conn.dialect.name != "sqlite":
+        for index in incidents.indexes:
+            index.create(conn, checkfirst=True)
+        return
+    threads = conn.exec_driver_sql("PRAGMA threads").scalar()
+    conn.exec_driver_sql(f"PRAGMA threads = {min(os.cpu_count() or 1, 4)}")
+    try:
+        for index in incidents.indexes:
+            index.create(conn, checkfirst=True)
+    finally:
+        conn.exec_driver_sql(f"PRAGMA threads = {int(threads or 0)}")
 
 
-def write_incidents(conn: Connection, rows: pd.DataFrame, ctx: WriteContext) -> LoadCounts:
+def write_incidents(
+    conn: Connection, rows: PreparedRows | pa.Table | pd.DataFrame, ctx: WriteContext
+) -> LoadCounts:
     """Upsert one normalised chunk (``ingest.normalise.OUTPUT_COLUMNS``); returns what happened."""
+    if isinstance(rows, pd.DataFrame):
+        rows = ar.from_rows(rows)
+    prepared = rows if isinstance(rows, PreparedRows) else PreparedRows(rows)
     counts = LoadCounts()
-    if rows.empty:
+    data = prepared.table
+    if data.num_rows == 0:
         return counts
-    data = ar.from_rows(rows)
-    ids = data["id"]
-    if pc.count_distinct(ids).as_py() == len(ids):
-        _write_round(conn, data, ctx, counts)
+    if prepared.pg_copy is not None or unique_ids(data):
+        _write_round(conn, prepared, ctx, counts)
         return counts
-    occurrence = pd.Series(ids.to_numpy()).groupby(ids.to_numpy(), sort=False).cumcount()
-    for k in np.unique(occurrence.to_numpy()):
-        _write_round(conn, data.filter(pa.array(occurrence.to_numpy() == k)), ctx, counts)
+    data = _without_settled_repeats(conn, data, counts)
+    ids = data["id"].to_numpy(zero_copy_only=False)
+    occurrence = pd.Series(ids).groupby(ids, sort=False).cumcount().to_numpy()
+    for k in np.unique(occurrence):
+        _write_round(conn, PreparedRows(data.filter(pa.array(occurrence == k))), ctx, counts)
     return counts
 
 
-def _write_round(conn: Connection, rows: pa.Table, ctx: WriteContext, counts: LoadCounts) -> None:
+def _without_settled_repeats(conn: Connection, data: pa.Table, counts: LoadCounts) -> pa.Table:
+    """Drop every occurrence of an id whose last version equals the stored row (unchanged)."""
+    ids = data["id"].combine_chunks()
+    frame = pd.DataFrame({"id": ids.to_numpy(zero_copy_only=False)})
+    last = frame.drop_duplicates("id", keep="last").index.to_numpy()
+    last_ids = ids.take(pa.array(last))
+    stored_ids, stored_hashes = _stored_hashes(conn, last_ids)
+    stored = pc.index_in(last_ids, value_set=stored_ids)
+    same = ar.mask(
+        pc.fill_null(pc.equal(stored_hashes.take(stored), data["row_hash"].take(last)), False)
+    )
+    if not same.any():
+        return data
+    settled = ar.mask(pc.is_in(ids, value_set=last_ids.filter(pa.array(same))))
+    counts.unchanged += int(settled.sum())
+    return data.filter(pa.array(~settled))
+
+
+def _write_round(
+    conn: Connection, prepared: PreparedRows, ctx: WriteContext, counts: LoadCounts
+) -> None:
+    rows = prepared.table
     ids = rows["id"].combine_chunks()
     stored_ids, stored_hashes = _stored_hashes(conn, ids)
     position = pc.index_in(ids, value_set=stored_ids)
@@ -129,11 +148,13 @@ def _write_round(conn: Connection, rows: pa.Table, ctx: WriteContext, counts: Lo
     if is_changed.any():
         _record_changes(conn, ar.to_frame(rows.filter(pa.array(is_changed))), ctx)
     if conn.dialect.name == "sqlite":
-        _sqlite_upsert(conn, rows.filter(pa.array(is_new | is_changed)), ctx)
+        _sqlite_upsert(conn, prepared, is_new | is_changed, ctx)
     elif conn.dialect.name == "postgresql":
-        _pg_copy(conn, rows.filter(pa.array(is_new)), ctx, "incidents")
+        if is_new.any():
+            ready = prepared.pg_copy if is_new.all() else None
+            _pg_copy(conn, ready or copy_payload(rows.filter(pa.array(is_new)), ctx), "incidents")
         if is_changed.any():
-            _pg_upsert_via_stage(conn, rows.filter(pa.array(is_changed)), ctx)
+            _pg_upsert_via_stage(conn, copy_payload(rows.filter(pa.array(is_changed)), ctx))
     else:
         raise NotImplementedError(f"no loader for {conn.dialect.name}")
 
@@ -195,126 +216,33 @@ def _record_changes(conn: Connection, changed: pd.DataFrame, ctx: WriteContext) 
         conn.execute(insert(incident_changes), entries)
 
 
-# --- SQLite ----------------------------------------------------------------------------------
+# --- writers ---------------------------------------------------------------------------------
 
 
-@cache
-def _sqlite_upsert_sql() -> tuple[str, tuple[str, ...]]:
-    stmt = sqlite.insert(incidents)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[incidents.c.id],
-        set_={k: stmt.excluded[k] for k in _UPDATE_COLUMNS},
-    )
-    compiled = stmt.compile(
-        dialect=sqlite.dialect(paramstyle="qmark"), column_keys=list(WRITE_COLUMNS)
-    )
-    return str(compiled), tuple(compiled.positiontup or ())
-
-
-def _sqlite_text(moment: dt.datetime) -> str:
-    """SQLAlchemy's SQLite DATETIME text for an aware moment, in UTC."""
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-def _sqlite_values(rows: pa.Table, name: str, ctx: WriteContext) -> Iterable[Any]:
-    """One column as the Python values that sqlite3 binds (constants repeat)."""
-    constant = {
-        "source": ctx.source,
-        "first_run_id": ctx.run_id,
-        "last_run_id": ctx.run_id,
-        "created_at": _sqlite_text(ctx.now),
-        "updated_at": _sqlite_text(ctx.now),
-    }
-    if name in constant:
-        return repeat(constant[name])
-    col = rows[name].combine_chunks()
-    if name in _DATETIME_COLUMNS:
-        return utc_text(ar.naive_utc(col)).to_pylist()
-    if name in _FLOAT_COLUMNS:
-        col = pc.if_else(pc.is_nan(col), pa.scalar(None, pa.float64()), col)
-    return col.to_pylist()
-
-
-def _sqlite_upsert(conn: Connection, rows: pa.Table, ctx: WriteContext) -> None:
-    sql, order = _sqlite_upsert_sql()
-    columns = [_sqlite_values(rows, name, ctx) for name in order]
+def _sqlite_upsert(
+    conn: Connection, prepared: PreparedRows, keep: np.ndarray, ctx: WriteContext
+) -> None:
+    sql, _ = sqlite_upsert_sql(ctx.source, ctx.run_id, sqlite_text(ctx.now))
+    rows = prepared.table if keep.all() else prepared.table.filter(pa.array(keep))
+    params = sqlite_parameters(rows, ctx)
     raw = conn.connection.driver_connection
     assert raw is not None
     cur = raw.cursor()
     try:
-        cur.executemany(sql, zip(*columns))  # noqa: B905 - constants repeat without end
+        cur.executemany(sql, params)
     finally:
         cur.close()
 
 
-# --- PostgreSQL ------------------------------------------------------------------------------
-
-
-def _pg_table(rows: pa.Table, ctx: WriteContext) -> pa.Table:
-    """The rows in WRITE_COLUMNS order with the bookkeeping columns, typed as the table is."""
-    n = rows.num_rows
-    now = pa.scalar(ctx.now.astimezone(dt.UTC), pa.timestamp("us", tz="UTC"))
-    constant = {
-        "source": pa.scalar(ctx.source, pa.string()),
-        "first_run_id": pa.scalar(ctx.run_id, pa.int32()),
-        "last_run_id": pa.scalar(ctx.run_id, pa.int32()),
-        "created_at": now,
-        "updated_at": now,
-    }
-    arrays = []
-    for name in WRITE_COLUMNS:
-        if name in constant:
-            arrays.append(pa.repeat(constant[name], n))
-        elif name in _INT32_COLUMNS:
-            arrays.append(rows[name].combine_chunks().cast(pa.int32()))
-        elif name in _FLOAT_COLUMNS:
-            col = rows[name].combine_chunks()
-            arrays.append(pc.if_else(pc.is_nan(col), pa.scalar(None, pa.float64()), col))
-        else:
-            arrays.append(rows[name].combine_chunks())
-    return pa.Table.from_arrays(arrays, names=list(WRITE_COLUMNS))
-
-
-def _copy_binary(data: pa.Table) -> bytes:
-    """The table in PostgreSQL's binary COPY format."""
-    encoder = ArrowToPostgresBinaryEncoder(data.schema)
-    parts = [encoder.write_header()]
-    parts.extend(encoder.write_batch(batch) for batch in data.to_batches())
-    parts.append(encoder.finish())
-    return b"".join(parts)
-
-
-def _copy_csv(data: pa.Table) -> bytes:
-    """The table as CSV for ``COPY … (FORMAT csv)``: NULL is an empty unquoted field."""
-    arrays = [
-        utc_text(ar.naive_utc(col), suffix="+00") if name in _DATETIME_COLUMNS else col
-        for name, col in zip(data.column_names, data.columns, strict=True)
-    ]
-    out = io.BytesIO()
-    pacsv.write_csv(
-        pa.Table.from_arrays(arrays, names=data.column_names),
-        out,
-        pacsv.WriteOptions(include_header=False),
-    )
-    return out.getvalue()
-
-
-def _pg_copy(conn: Connection, rows: pa.Table, ctx: WriteContext, target: str) -> None:
-    if rows.num_rows == 0:
-        return
-    data = _pg_table(rows, ctx)
+def _pg_copy(conn: Connection, payload: CopyPayload, target: str) -> None:
     raw = conn.connection.driver_connection
     assert raw is not None
     cols = ", ".join(f'"{c}"' for c in WRITE_COLUMNS)
-    if BINARY_COPY:
-        sql, payload = f"COPY {target} ({cols}) FROM STDIN (FORMAT binary)", _copy_binary(data)
-    else:
-        sql, payload = f"COPY {target} ({cols}) FROM STDIN (FORMAT csv)", _copy_csv(data)
-    with raw.cursor() as cur, cur.copy(sql) as copy:
-        copy.write(payload)
+    with raw.cursor() as cur, cur.copy(f"COPY {target} ({cols}) FROM STDIN (FORMAT csv)") as copy:
+        copy.write(payload.data)
 
 
-def _pg_upsert_via_stage(conn: Connection, rows: pa.Table, ctx: WriteContext) -> None:
+def _pg_upsert_via_stage(conn: Connection, payload: CopyPayload) -> None:
     conn.execute(
         text(
             "CREATE TEMP TABLE IF NOT EXISTS vis_incident_stage "
@@ -322,14 +250,14 @@ def _pg_upsert_via_stage(conn: Connection, rows: pa.Table, ctx: WriteContext) ->
         )
     )
     conn.execute(text("TRUNCATE vis_incident_stage"))
-    _pg_copy(conn, rows, ctx, "vis_incident_stage")
+    _pg_copy(conn, payload, "vis_incident_stage")
     stage = table("vis_incident_stage", *(column(k) for k in WRITE_COLUMNS))
     stmt = postgresql.insert(incidents).from_select(
         list(WRITE_COLUMNS), select(*(stage.c[k] for k in WRITE_COLUMNS))
     )
     stmt = stmt.on_conflict_do_update(
         index_elements=[incidents.c.id],
-        set_={k: stmt.excluded[k] for k in _UPDATE_COLUMNS},
+        set_={k: stmt.excluded[k] for k in UPDATE_COLUMNS},
     )
     conn.execute(stmt)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from sqlalchemy import Engine, select
 
+from ingest.encode import prepare_rows
 from ingest.formats import RawChunk, format_for_path, read_extract
 from ingest.ledger import (
     ActiveRun,
@@ -36,7 +36,8 @@ from ingest.load import (
     write_incidents,
     write_quarantine,
 )
-from ingest.normalise import Normalised, NormaliseParams, normalise
+from ingest.normalise import NormaliseParams
+from ingest.pipeline import Part, normalised
 from vis.db.schema import ingest_runs
 from vis.geo import AreaIndex
 from vis.settings import Settings, SourceSettings
@@ -75,32 +76,9 @@ def build_context(settings: Settings, engine: Engine) -> IngestContext:
     return IngestContext(settings=settings, engine=engine, params=params)
 
 
-def _normalised(
-    chunks: Iterable[RawChunk], params: NormaliseParams
-) -> Iterator[tuple[RawChunk, Normalised]]:
-    """Read and normalise one chunk ahead on a worker thread while the caller writes.
-
-    Parsing and normalising run mostly in numpy/Arrow code that releases the GIL, and SQLite and
-    psycopg release it while the database works, so on two cores the two overlap.
-    """
-    source = iter(chunks)
-
-    def step() -> tuple[RawChunk, Normalised] | None:
-        chunk = next(source, None)
-        return None if chunk is None else (chunk, normalise(chunk.rows, params))
-
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="vis-normalise") as pool:
-        pending = pool.submit(step)
-        while (item := pending.result()) is not None:
-            pending = pool.submit(step)
-            yield item
-
-
-def _load_chunk(
-    run: ActiveRun, chunk: RawChunk, norm: Normalised, ctx: IngestContext, source: str
-) -> None:
-    now = utcnow()
-    loaded = write_incidents(run.conn, norm.rows, WriteContext(source, run.run_id, now))
+def _load_chunk(run: ActiveRun, part: Part, write: WriteContext) -> None:
+    chunk, norm, now = part.chunk, part.norm, write.now
+    loaded = write_incidents(run.conn, part.rows, write)
     rejected = norm.quarantine
     if chunk.rejects:
         extra = pd.DataFrame(
@@ -137,15 +115,18 @@ def run_chunks(
     bulk_rows = ctx.settings.ingest.bulk_index_rows
     with atomic_run(ctx.engine, spec) as run:
         bulk = False
-        for i, (chunk, norm) in enumerate(_normalised(chunks(), ctx.params)):
+        write = WriteContext(spec.source, run.run_id, utcnow())
+        dialect = ctx.engine.dialect.name
+        parts = normalised(chunks(), ctx.params, lambda rows: prepare_rows(rows, write, dialect))
+        for i, part in enumerate(parts):
             if i == 0:
                 serialise_runs(run.conn)
-            if not bulk and bulk_rows and chunk.received >= bulk_rows:
+            if not bulk and bulk_rows and part.delivered >= bulk_rows:
                 drop_secondary_indexes(run.conn)
                 bulk = True
-            _load_chunk(run, chunk, norm, ctx, spec.source)
+            _load_chunk(run, part, write)
             if progress is not None:
-                progress(chunk.received)
+                progress(part.chunk.received)
         if bulk:
             create_secondary_indexes(run.conn)
     duration = (utcnow() - started).total_seconds()
@@ -311,10 +292,13 @@ def ingest_due(
     return results
 
 
-def ingest_all(settings: Settings, engine: Engine, *, progress: Callable[[int, int], None] | None = None) -> list[RunResult]:
+def ingest_all(
+    settings: Settings, engine: Engine, *, progress: Callable[[int, int], None] | None = None
+) -> list[RunResult]:
     """The daily ingest: every due window of every enabled feed, then the CBS tables if enabled.
 
-    A failing feed does not keep CBS from being fetched; all failures are raised together at the end.
+    A failing feed does not keep CBS from being fetched; all failures are raised together at the
+    end.
     """
     results: list[RunResult] = []
     failures: list[str] = []

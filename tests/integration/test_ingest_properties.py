@@ -285,12 +285,6 @@ def _xfail_on(request: pytest.FixtureRequest, engine: Engine, dialect: str, reas
         request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an incident that occurs twice in one file (an earlier and a later version) is "
-    "flipped back and forth on every reload: the same file again gives updated=2 and two "
-    "spurious incident_changes entries, not unchanged=2",
-)
 def test_a_second_load_of_a_file_with_an_incident_twice_changes_nothing(
     ctx: IngestContext, tmp_path: Path, example_lines: list[str]
 ) -> None:
