@@ -24,7 +24,7 @@ def free_port() -> int:
 
 
 def start_serve(
-    db_url: str, log: Path, port: int | None = None
+    db_url: str, log: Path, port: int | None = None, app_config: Path | None = None
 ) -> tuple[subprocess.Popen[bytes], str]:
     """`vis serve` on ``db_url`` (a free loopback port unless given), healthy; (process, base URL).
 
@@ -35,7 +35,7 @@ def start_serve(
         **os.environ,
         "VIS_DATABASE_URL": db_url,
         "VIS_CONFIG": str(PROJECT_ROOT / "config" / "vis.toml"),
-        "VIS_APP_CONFIG": str(PROJECT_ROOT / "config" / "app.toml"),
+        "VIS_APP_CONFIG": str(app_config or PROJECT_ROOT / "config" / "app.toml"),
     }
     with log.open("ab") as out:
         proc = subprocess.Popen(
