@@ -36,7 +36,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from vis.db.schema import login_clients
 
 LOOPBACK = "loopback"
-#: Rows of clients without a failure for this long (and not locked) are deleted.
+#: Rows of clients without an attempt for this long (and not locked) are deleted.
 FORGET_AFTER = dt.timedelta(days=1)
 
 
@@ -59,6 +59,8 @@ def client_key(ip: str | None) -> str:
 
 @dataclass(frozen=True)
 class ClientPolicy:
+    """The limits per client (``[app] client_*``; see the module doc)."""
+
     max_failed: int = 20
     lockout: dt.timedelta = dt.timedelta(minutes=15)
     throttle_after: int = 5
