@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
+from ingest.locks import holder_gone
 from vis.db.engine import WRITE_LOCK
 from vis.db.schema import ingest_runs
 
@@ -136,20 +137,6 @@ def process_holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _dead_here(holder: str | None) -> bool:
-    """True when ``holder`` names a process on this host that no longer exists."""
-    host, _, pid = (holder or "").rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
-
 def mark_abandoned(engine: Engine, older_than: dt.timedelta) -> int:
     """Set the ``running`` rows of dead processes to failed; returns how many.
 
@@ -163,7 +150,7 @@ def mark_abandoned(engine: Engine, older_than: dt.timedelta) -> int:
                 ingest_runs.c.status == "running"
             )
         ).all()
-        dead = [r.id for r in running if _dead_here(r.holder) or r.started_at < cutoff]
+        dead = [r.id for r in running if holder_gone(r.holder) or r.started_at < cutoff]
         if dead:
             conn.execute(
                 update(ingest_runs)

@@ -53,6 +53,22 @@ def make_holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
 
+def holder_gone(holder: str | None) -> bool:
+    """True when ``holder`` (``host:pid`` or ``host:pid:…``) names a process on this host that no
+    longer exists. A process on another host, or one that can't be checked, is not gone."""
+    host, _, rest = (holder or "").partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def advisory_key(name: str, namespace: str = "") -> int:
     """A stable signed 64-bit advisory lock key for ``name`` (BLAKE2b, not Python's hash()).
 
@@ -261,3 +277,30 @@ def finish_execution(
                 error=None if error is None else error[:4000],
             )
         )
+
+
+def mark_abandoned_executions(engine: Engine) -> int:
+    """Set the ``running`` claims of processes on this host that are gone to failed; how many.
+
+    A scheduler killed in the middle of a job leaves its claim ``running``; the job's own work is
+    atomic (an ingest run is marked failed by the next run), and this closes the claim so that
+    ``job_executions`` says what happened. Claims of other hosts are left alone.
+    """
+    with engine.connect().execution_options(**{WRITE_LOCK: True}) as conn, conn.begin():
+        running = conn.execute(
+            select(job_executions.c.id, job_executions.c.holder).where(
+                job_executions.c.status == "running"
+            )
+        ).all()
+        gone = [r.id for r in running if holder_gone(r.holder)]
+        if gone:
+            conn.execute(
+                update(job_executions)
+                .where(job_executions.c.id.in_(gone), job_executions.c.status == "running")
+                .values(
+                    status="failed",
+                    finished_at=utcnow(),
+                    error="afgebroken: het proces stopte voordat de taak klaar was",
+                )
+            )
+    return len(gone)

@@ -48,6 +48,7 @@ from ingest.locks import (
     finish_execution,
     job_lock,
     make_holder,
+    mark_abandoned_executions,
 )
 from vis.settings import ScheduleSettings, Settings
 
@@ -177,6 +178,8 @@ def _run_guarded(
 ) -> Outcome:
     holder = make_holder()
     try:
+        if closed := mark_abandoned_executions(engine):
+            log.warning("job claims of %d stopped process(es) marked failed", closed)
         execution_id = claim_execution(engine, name, scheduled_for, holder)
     except Exception:
         log.exception("job %s: could not claim the firing of %s; not run", name, scheduled_for)
