@@ -27,15 +27,14 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Login failed: unknown combination, or the account is (temporarily) locked.",
     ),
     "login.throttled": (
-        "Te veel mislukte inlogpogingen vanaf dit adres. Wacht {seconds} seconden en probeer het "
-        "opnieuw.",
-        "Too many failed logins from this address. Wait {seconds} seconds and try again.",
+        "Te veel mislukte inlogpogingen vanaf dit adres. Probeer het over {seconds} s opnieuw.",
+        "Too many failed logins from this address. Try again in {seconds} s.",
     ),
     "login.client_locked": (
-        "Te veel mislukte inlogpogingen vanaf dit adres: inloggen is hier {minutes} minuten "
+        "Te veel mislukte inlogpogingen vanaf dit adres: inloggen is hier {minutes} min "
         "geblokkeerd.",
         "Too many failed logins from this address: logging in from here is blocked for {minutes} "
-        "minutes.",
+        "min.",
     ),
     "login.oidc": ("Inloggen met {provider}", "Log in with {provider}"),
     "login.oidc_unknown": (
