@@ -2,55 +2,58 @@
 
 What it does, vectorised over the chunk:
 - parses the three moments (Dutch ``dd-mm-jjjj uu:mm[:ss]``, date only, or ISO 8601; local time
-  Europe/Amsterdam unless an offset is given) to UTC;
+  Europe/Amsterdam unless an offset is given) to UTC (see :mod:`ingest.moments`);
 - maps the MK code, else the label text, to a VIS category and CBS soort misdrijf;
-- reads J/N flags, counts and RD coordinates (decimal comma allowed), converts to WGS84 and finds
-  the area by point in polygon;
-- minimises: house numbers only when configured; no weather, no day names, no free text.
+- reads J/N flags, counts (whole, 0 up to what an INTEGER column holds) and RD coordinates
+  (decimal comma allowed), converts to WGS84 and finds the area by point in polygon;
+- minimises: house numbers only when configured; no weather, no day names, no free text;
+- cleans the stored text fields of control characters (see :mod:`ingest.textclean`); an incident
+  id holding one is refused rather than changed.
 A row that fails any check goes to quarantine with its raw values and a reason; nothing is dropped.
 
 The chunk is worked on as Arrow arrays (see :mod:`ingest.arrowrows`). The usual shapes of moments,
 counts and coordinates take a fast path; a column holding anything else goes through the general
-pandas parsers below, so both give the same answer.
+pandas parsers (below, and in :mod:`ingest.moments`), so both give the same answer.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import String
+from sqlalchemy import String, Table
 
 from ingest import arrowrows as ar
 from ingest import columns as c
 from ingest.arrowrows import OUTPUT_COLUMNS
-from vis.db.schema import incidents
+from ingest.moments import moments_of, parse_moments
+from ingest.textclean import clean, clean_text, has_controls
+from vis.db.schema import incidents, quarantine
 from vis.geo import AreaIndex, to_wgs84
 from vis.settings import CategorySettings
 
-__all__ = ["OUTPUT_COLUMNS", "NormaliseParams", "Normalised", "normalise"]
+__all__ = ["OUTPUT_COLUMNS", "NormaliseParams", "Normalised", "normalise", "parse_moments"]
 
-LOCAL_TZ = "Europe/Amsterdam"
 #: RD New's area of use (EPSG:28992), in metres; a point outside it is an error, not elsewhere.
 RD_BOUNDS = (-7000.0, 289000.0, 300000.0, 629000.0)
 _TRUE = {"j", "ja", "y", "yes", "1", "true", "waar"}
 _FALSE = {"n", "nee", "no", "0", "false", "onwaar"}
 _NONE = {"", "onbekend", "-"}
 #: Shapes that the fast paths read; any other non-empty value sends its column the general way.
-_FAST_DUTCH = r"^\d\d-\d\d-\d{4}(?: \d\d:\d\d(?::\d\d)?)?$"
 _FAST_COUNT = r"^\d{1,15}$"
+#: The largest count the database's INTEGER columns hold.
+COUNT_MAX = 2**31 - 1
 _FAST_COORDINATE = r"^\d{1,9}(?:\.\d{1,6})?$"
 
 
-def _text_limit(name: str) -> int:
-    kind = incidents.c[name].type
+def _text_limit(name: str, table: Table = incidents) -> int:
+    kind = table.c[name].type
     assert isinstance(kind, String) and kind.length is not None
     return kind.length
 
@@ -62,6 +65,7 @@ _TEXT_LIMITS = {
         *("postcode", "place", "police_area", "object_kind", "projects"),
     )
 }
+_QUARANTINE_ID_LIMIT = _text_limit("incident_id", quarantine)
 
 
 @dataclass(frozen=True)
@@ -106,107 +110,12 @@ class _Rejects:
             if quote is None:
                 out[rows] = reason
             else:
-                out[rows] = [reason + v[:width] for v in quote.take(rows).to_pylist()]
+                quoted = quote.take(rows).to_pylist()
+                out[rows] = [reason + clean_text(v)[:width] for v in quoted]
         return out[self.mask]
 
 
 # --- general parsers (pandas Series in and out) ------------------------------------------------
-
-_DUTCH = (
-    r"^(?P<d>\d{1,2})-(?P<m>\d{1,2})-(?P<y>\d{4})"
-    r"(?:[ T](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?$"
-)
-
-
-@cache
-def _month_days() -> np.ndarray:
-    """Day number (days since 1970) of the first of every month from 0001-01 up to 10000-01."""
-    months = np.arange(_FIRST_MONTH, (10000 - 1970) * 12 + 1).astype("datetime64[M]")
-    return months.astype("datetime64[D]").astype(np.int64)
-
-
-_FIRST_MONTH = (1 - 1970) * 12
-
-
-def _local_stamps(matched: np.ndarray, fields: Callable[[str], np.ndarray]) -> np.ndarray:
-    """Naive local datetime64[us] from day, month, year, hour, minute and second; NaT if invalid.
-
-    Checked field by field so that an impossible date (31-02-2017) is an error, not a roll-over.
-    """
-    d, m, y, hh, mm, ss = (fields(n) for n in ("d", "m", "y", "H", "M", "S"))
-    month = (np.clip(y, 1, 9999) - 1970) * 12 + np.clip(m, 1, 12) - 1 - _FIRST_MONTH
-    first_day = _month_days()[month]
-    days_in_month = _month_days()[month + 1] - first_day
-    ok = (
-        matched
-        & (m >= 1)
-        & (m <= 12)
-        & (d >= 1)
-        & (d <= days_in_month)
-        & (hh < 24)
-        & (mm < 60)
-        & (ss < 60)
-        & (y >= 1900)
-    )
-    seconds = (first_day + d - 1) * 86_400 + hh * 3600 + mm * 60 + ss
-    return np.where(ok, seconds * 1_000_000, np.iinfo(np.int64).min).view("datetime64[us]")
-
-
-def _dutch_local(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Naive local datetime64[us] for ``dd-mm-jjjj[ uu:mm[:ss]]`` strings, and which matched."""
-    parts = pc.extract_regex(pa.array(values.to_numpy(dtype=object), pa.string()), _DUTCH)
-    matched = np.asarray(parts.is_valid().to_numpy(zero_copy_only=False), bool)
-    if not matched.any():
-        return np.full(len(values), np.datetime64("NaT"), dtype="datetime64[us]"), matched
-
-    def field(name: str) -> np.ndarray:
-        text = pc.struct_field(parts, name)
-        text = pc.if_else(pc.equal(text, ""), "0", text)
-        return np.asarray(pc.cast(text, pa.int64()).fill_null(0).to_numpy(zero_copy_only=False))
-
-    return _local_stamps(matched, field), matched
-
-
-def _to_utc(local: np.ndarray) -> np.ndarray:
-    """Naive UTC datetime64[us] for naive Europe/Amsterdam ones (NaT stays NaT)."""
-    out = np.full(len(local), np.datetime64("NaT"), dtype="datetime64[us]")
-    has = ~np.isnat(local)
-    if has.any():
-        # Autumn's repeated hour is read as summer time (the first pass); spring's missing hour
-        # is moved forward. Both are rare and documented in the README.
-        stamps = pd.DatetimeIndex(local[has]).tz_localize(
-            LOCAL_TZ, ambiguous=np.ones(int(has.sum()), bool), nonexistent="shift_forward"
-        )
-        out[has] = stamps.tz_convert("UTC").tz_localize(None).to_numpy("datetime64[us]")
-    return out
-
-
-def parse_moments(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """UTC timestamps for Dutch or ISO date(-time) strings; and which non-empty ones failed."""
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us, UTC]")
-    filled = (values != "").to_numpy()
-    dutch_values, dutch = _dutch_local(values)
-    local = pd.Series(dutch_values, index=values.index)
-    iso = filled & ~dutch
-    if iso.any():
-        iso_values = values[iso]
-        with_offset = iso_values.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True, na=False)
-        if with_offset.any():
-            out[with_offset[with_offset].index] = pd.to_datetime(
-                iso_values[with_offset], format="ISO8601", utc=True, errors="coerce"
-            )
-        naive = iso_values[~with_offset]
-        if len(naive):
-            local[naive.index] = pd.to_datetime(naive, format="ISO8601", errors="coerce")
-    has_local = local.notna()
-    if has_local.any():
-        # Autumn's repeated hour is read as summer time (the first pass); spring's missing hour
-        # is moved forward. Both are rare and documented in the README.
-        localized = local[has_local].dt.tz_localize(
-            LOCAL_TZ, ambiguous=np.ones(int(has_local.sum()), bool), nonexistent="shift_forward"
-        )
-        out[has_local] = localized.dt.tz_convert("UTC")
-    return out, pd.Series(filled, index=values.index) & out.isna()
 
 
 def parse_flags(values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -221,7 +130,9 @@ def parse_flags(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def parse_counts(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     numbers = pd.to_numeric(values.where(values != ""), errors="coerce")
-    bad = (values != "") & (numbers.isna() | (numbers < 0) | (numbers % 1 != 0))
+    bad = (values != "") & (
+        numbers.isna() | (numbers < 0) | (numbers % 1 != 0) | (numbers > COUNT_MAX)
+    )
     return numbers.where(~bad).astype("Int64"), bad
 
 
@@ -254,39 +165,6 @@ def categorise(
 # --- the same on Arrow arrays, with fast paths ---------------------------------------------------
 
 
-def _moments(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """(naive UTC datetime64, failed) for a column of moments."""
-    starts, lengths, data = ar.string_layout(text)
-    filled = lengths > 0
-    fast = ar.mask(pc.match_substring_regex(text, _FAST_DUTCH))
-    if not np.array_equal(fast, filled):
-        values, bad = parse_moments(text.to_pandas())
-        return values.dt.tz_localize(None).to_numpy(), bad.to_numpy(bool)
-    local = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[us]")
-    rows = np.flatnonzero(fast)
-    if rows.size:
-        # dd-mm-yyyy at 0, hh:mm at 11 (16 bytes), :ss at 17 (19 bytes); absent parts are 0.
-        at, size = ar.fixed_window(data, starts[rows], 19), lengths[rows]
-
-        def number(*positions: int) -> np.ndarray:
-            value = np.zeros(len(at), np.int64)
-            for p in positions:
-                value = value * 10 + (at[:, p].astype(np.int64) - 48)
-            return value
-
-        fields = {
-            "d": number(0, 1),
-            "m": number(3, 4),
-            "y": number(6, 7, 8, 9),
-            "H": np.where(size >= 16, number(11, 12), 0),
-            "M": np.where(size >= 16, number(14, 15), 0),
-            "S": np.where(size == 19, number(17, 18), 0),
-        }
-        local[rows] = _local_stamps(np.ones(rows.size, bool), fields.__getitem__)
-    utc = _to_utc(local)
-    return utc, filled & np.isnat(utc)
-
-
 def _flags(text: pa.Array) -> tuple[pa.Array, np.ndarray]:
     low = pc.utf8_lower(text)
     true = pc.is_in(low, value_set=pa.array(sorted(_TRUE)))
@@ -299,7 +177,11 @@ def _flags(text: pa.Array) -> tuple[pa.Array, np.ndarray]:
 def _counts(text: pa.Array) -> tuple[pa.Array, np.ndarray]:
     filled = pc.not_equal(text, "")
     if np.array_equal(ar.mask(pc.match_substring_regex(text, _FAST_COUNT)), ar.mask(filled)):
-        return pc.cast(ar.null_where_empty(text), pa.int64()), np.zeros(len(text), bool)
+        numbers = pc.cast(ar.null_where_empty(text), pa.int64())
+        too_big = ar.mask(pc.greater(numbers, COUNT_MAX))
+        if too_big.any():
+            numbers = pc.if_else(pa.array(too_big), pa.scalar(None, pa.int64()), numbers)
+        return numbers, too_big
     numbers, bad = parse_counts(text.to_pandas())
     return pa.array(numbers, pa.int64()), bad.to_numpy(bool)
 
@@ -338,6 +220,11 @@ def _categories(
     )
 
 
+def _stored_text(table: pa.Table, column: str) -> pa.Array:
+    """A text column that is stored as it is: trimmed, without control characters."""
+    return clean(ar.text(table, column))
+
+
 def normalise(raw: pd.DataFrame, params: NormaliseParams) -> Normalised:
     """Turn one raw chunk into typed incident rows and quarantined rows."""
     table = ar.from_frame(raw)
@@ -345,11 +232,12 @@ def normalise(raw: pd.DataFrame, params: NormaliseParams) -> Normalised:
     rejects = _Rejects(n)
     ident = ar.text(table, c.ID)
     rejects.add(ar.mask(pc.equal(ident, "")), "Incident Identificatie ontbreekt")
+    rejects.add(has_controls(ident), "Incident Identificatie bevat een stuurteken")
 
     moments = {}
     for column, name in ((c.BEGIN, "begin_at"), (c.END, "end_at"), (c.KNOWN, "known_at")):
         text = ar.text(table, column)
-        moments[name], bad = _moments(text)
+        moments[name], bad = moments_of(text)
         rejects.add(bad, "ongeldige datum/tijd in " + column + ": ", text, 40)
     rejects.add(np.isnat(moments["begin_at"]), f"{c.BEGIN} ontbreekt")
     rejects.add(np.isnat(moments["known_at"]), f"{c.KNOWN} ontbreekt")
@@ -379,7 +267,7 @@ def normalise(raw: pd.DataFrame, params: NormaliseParams) -> Normalised:
         ~np.isnan(x) & ~np.isnan(y) & ~inside, "coördinaten buiten het RD-gebied (Nederland)"
     )
 
-    code, label = ar.text(table, c.MK_CODE), ar.text(table, c.MK_LABEL)
+    code, label = _stored_text(table, c.MK_CODE), _stored_text(table, c.MK_LABEL)
     rejects.add(
         ar.mask(pc.and_(pc.equal(code, ""), pc.equal(label, ""))),
         "incidentsoort (code en omschrijving) ontbreekt",
@@ -388,16 +276,16 @@ def normalise(raw: pd.DataFrame, params: NormaliseParams) -> Normalised:
 
     text_columns = {
         "id": ident,
-        "source_registration": ar.text(table, c.SOURCE_REGISTRATION),
+        "source_registration": _stored_text(table, c.SOURCE_REGISTRATION),
         "mk_code": pc.utf8_upper(code),
         "mk_label": label,
-        "street": ar.text(table, c.STREET),
-        "house_number": ar.text(table, c.HOUSE_NUMBER) if params.keep_house_numbers else None,
-        "postcode": pc.utf8_upper(pc.replace_substring(ar.text(table, c.POSTCODE), " ", "")),
-        "place": ar.text(table, c.PLACE),
-        "police_area": ar.text(table, c.POLICE_AREA),
-        "object_kind": ar.text(table, c.OBJECT),
-        "projects": ar.text(table, c.PROJECTS),
+        "street": _stored_text(table, c.STREET),
+        "house_number": _stored_text(table, c.HOUSE_NUMBER) if params.keep_house_numbers else None,
+        "postcode": pc.utf8_upper(pc.replace_substring(_stored_text(table, c.POSTCODE), " ", "")),
+        "place": _stored_text(table, c.PLACE),
+        "police_area": _stored_text(table, c.POLICE_AREA),
+        "object_kind": _stored_text(table, c.OBJECT),
+        "projects": _stored_text(table, c.PROJECTS),
     }
     for name, values in text_columns.items():
         if values is not None:
@@ -446,12 +334,23 @@ def _quarantine_frame(raw: pd.DataFrame, ident: pa.Array, rejects: _Rejects) -> 
     records: list[dict[str, Any]] = json.loads(
         body.drop(columns=[c.ROW]).to_json(orient="records", force_ascii=False)
     )
-    ids = ident.filter(pa.array(bad)).to_pandas()
+    ids = clean(ident.filter(pa.array(bad))).to_pylist()
     return pd.DataFrame(
         {
             "row_number": body[c.ROW].to_numpy(),
-            "incident_id": ids.where(ids != "", None).to_numpy(),
+            # object: missing stays None (a text column would make it NaN)
+            "incident_id": pd.Series([_quarantine_id(v) for v in ids], dtype=object),
             "reason": rejects.reasons(),
             "raw": records,
         }
     )
+
+
+def _quarantine_id(ident: str) -> str | None:
+    """The id as a quarantine row holds it: None when empty, cut short (marked …) when too long.
+
+    The raw row keeps the id in full.
+    """
+    if not ident:
+        return None
+    return ident if len(ident) <= _QUARANTINE_ID_LIMIT else ident[: _QUARANTINE_ID_LIMIT - 1] + "…"

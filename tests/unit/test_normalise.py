@@ -254,12 +254,6 @@ def test_a_missing_kennisname_column_quarantines_every_row(params: NormalisePara
     assert result.quarantine["reason"].tolist() == ["Kennisnamedatum/tijd ontbreekt"] * 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an ISO moment with an hour-only offset ('+01', '+1') is not seen as having an "
-    "offset and crashes pandas (TypeError, or ValueError 'Mixed timezones') instead of being "
-    "parsed or quarantined",
-)
 @pytest.mark.parametrize("text", ["2017-03-13T08:15+01", "2017-03-13T08:15:00+1"])
 def test_an_iso_moment_with_an_hour_only_offset_does_not_crash(
     params: NormaliseParams, text: str
@@ -268,16 +262,38 @@ def test_an_iso_moment_with_an_hour_only_offset_does_not_crash(
     assert len(result.rows) + len(result.quarantine) == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the Dutch reader refuses years before 1900 but the ISO reader takes any year; "
-    "'0001-01-01' even becomes a UTC timestamp in year 0 that Python cannot represent",
+@pytest.mark.parametrize(
+    ("text", "utc"),
+    [
+        ("2017-03-13T08:15+01", "2017-03-13 07:15"),
+        ("2017-03-13T08:15:00+1", "2017-03-13 07:15"),
+        ("2017-03-13 08:15:00-05", "2017-03-13 13:15"),
+    ],
 )
+def test_an_hour_only_offset_is_read_as_an_offset(text: str, utc: str) -> None:
+    values, bad = parse_moments(pd.Series([text, "2017-03-13T08:15:00"]))
+    assert not bad.any()
+    assert values.tolist() == [_ts(utc), _ts("2017-03-13 07:15")]
+
+
 @pytest.mark.parametrize("text", ["1850-01-01T10:00:00", "0001-01-01"])
 def test_iso_moments_before_1900_are_quarantined_like_dutch_ones(
     params: NormaliseParams, text: str
 ) -> None:
     assert _reason(params, **{c.BEGIN: text}).startswith("ongeldige datum/tijd")
+
+
+@pytest.mark.parametrize("text", ["1899-12-31T23:00:00Z", "9999-12-31T23:59:59-05:00"])
+def test_iso_moments_with_an_offset_outside_1900_to_9999_utc_are_quarantined(
+    params: NormaliseParams, text: str
+) -> None:
+    assert _reason(params, **{c.BEGIN: text}).startswith("ongeldige datum/tijd")
+
+
+def test_the_first_plausible_year_is_the_same_for_dutch_and_iso_moments() -> None:
+    values, bad = parse_moments(pd.Series(["01-01-1900 12:00", "1900-01-01T12:00:00"]))
+    assert not bad.any()
+    assert values.tolist() == [_ts("1900-01-01 11:40:28")] * 2  # Amsterdam mean time, +0:19:32
 
 
 # --- flags and counts ----------------------------------------------------------------------------
@@ -322,14 +338,23 @@ def test_invalid_counts_are_quarantined(params: NormaliseParams, column: str, te
     assert _reason(params, **_kw(column, text)) == f"ongeldig aantal in {column}: {text}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: counts are only checked for being whole and >= 0; a count above the INTEGER "
-    "column's 2147483647 is accepted and then fails the whole run on PostgreSQL "
-    "(NumericValueOutOfRange in COPY) instead of quarantining the row",
-)
 def test_a_count_beyond_the_integer_column_is_quarantined(params: NormaliseParams) -> None:
     assert _reason(params, **{c.SUSPECTS: "3000000000"}).startswith("ongeldig aantal")
+
+
+@pytest.mark.parametrize("column", [c.SUSPECTS, c.ARRESTS])
+def test_the_largest_count_is_what_an_integer_column_holds(
+    params: NormaliseParams, column: str
+) -> None:
+    name = "suspects" if column == c.SUSPECTS else "arrests"
+    assert _row(params, **_kw(column, "2147483647"))[name] == 2**31 - 1
+    assert _reason(params, **_kw(column, "2147483648")) == (
+        f"ongeldig aantal in {column}: 2147483648"
+    )
+    # The same on the general path, taken when the column holds any other shape of value.
+    values, bad = parse_counts(pd.Series(["2147483647", "2147483648", "1,5"]))
+    assert bad.tolist() == [False, True, True]
+    assert values.tolist()[0] == 2**31 - 1
 
 
 def test_count_parser_reads_whole_numbers() -> None:
@@ -338,11 +363,6 @@ def test_count_parser_reads_whole_numbers() -> None:
     assert bad.tolist() == [False, False, False, False]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a count beyond int64 ('99999999999999999999') crashes parse_counts with "
-    "TypeError 'cannot safely cast non-equivalent float64 to int64' instead of quarantining",
-)
 def test_an_absurdly_large_count_is_quarantined(params: NormaliseParams) -> None:
     assert _reason(params, **{c.ARRESTS: "99999999999999999999"}).startswith("ongeldig aantal")
 
@@ -549,6 +569,49 @@ def test_values_are_trimmed_and_postcodes_compacted(params: NormaliseParams) -> 
     assert (row["street"], row["postcode"], row["id"]) == ("Hof", "3811CJ", "PL9")
 
 
+def test_control_characters_are_cleaned_from_stored_text(params: NormaliseParams) -> None:
+    row = _row(
+        params,
+        **{
+            c.STREET: "Stations\x00plein",
+            c.OBJECT: "Woning\r\nachterzijde",
+            c.PLACE: "\x1aAmersfoort\x7f",
+            c.MK_LABEL: "Diefstal\tfiets",
+        },
+    )
+    assert (row["street"], row["object_kind"], row["place"], row["mk_label"]) == (
+        "Stationsplein",
+        "Woning achterzijde",
+        "Amersfoort",
+        "Diefstal fiets",
+    )
+
+
+def test_a_text_field_of_only_control_characters_becomes_null(params: NormaliseParams) -> None:
+    assert _null(_row(params, **{c.STREET: "\x00\x01"})["street"])
+
+
+def test_cleaning_control_characters_does_not_change_the_row_hash_of_clean_rows(
+    params: NormaliseParams,
+) -> None:
+    clean = _row(params, **{c.STREET: "Stationsplein"})
+    dirty = _row(params, **{c.STREET: "Stations\x00plein"})
+    assert clean["row_hash"] == dirty["row_hash"]
+
+
+def test_an_incident_id_with_a_control_character_is_quarantined(params: NormaliseParams) -> None:
+    result = _one(params, **{c.ID: "PL\x001"})
+    assert result.rows.empty
+    assert result.quarantine["reason"].tolist() == ["Incident Identificatie bevat een stuurteken"]
+    # The quarantine row's id is clean; the raw row keeps what was received.
+    assert result.quarantine["incident_id"].tolist() == ["PL1"]
+    assert result.quarantine["raw"].tolist()[0][c.ID] == "PL\x001"
+
+
+def test_a_quoted_value_in_a_reason_holds_no_control_characters(params: NormaliseParams) -> None:
+    assert _reason(params, **{c.SUSPECTS: "1\x002"}) == f"ongeldig aantal in {c.SUSPECTS}: 12"
+
+
 def test_empty_text_fields_become_null(params: NormaliseParams) -> None:
     row = _row(params, **{c.STREET: "", c.POSTCODE: "", c.OBJECT: ""})
     assert all(_null(row[k]) for k in ("street", "postcode", "object_kind", "projects"))
@@ -604,6 +667,16 @@ def test_quarantine_keeps_the_raw_row_the_row_number_and_the_first_reason(
     assert first_raw[c.BEGIN] == "31-02-2017" and first_raw["Eigen kolom"] == "b"
     assert c.ROW not in first_raw
     json.dumps(q["raw"].tolist())  # storable as JSON
+
+
+def test_an_over_long_id_is_cut_short_in_the_quarantine_row_and_kept_whole_in_raw(
+    params: NormaliseParams,
+) -> None:
+    long_id = "PL" + "9" * 100
+    result = _one(params, **{c.ID: long_id})
+    (ident,) = result.quarantine["incident_id"].tolist()
+    assert len(ident) == 64 and ident == long_id[:63] + "…"
+    assert result.quarantine["raw"].tolist()[0][c.ID] == long_id
 
 
 def test_every_row_is_either_loaded_or_quarantined(params: NormaliseParams) -> None:
