@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from ingest.locks import holder_gone
+from ingest.textclean import clean_text
 from vis.db.engine import WRITE_LOCK
 from vis.db.schema import ingest_runs
 
@@ -230,7 +231,9 @@ def atomic_run(engine: Engine, spec: RunSpec) -> Iterator[ActiveRun]:
 
 
 def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
+    # Without control characters: a message may quote received text, and PostgreSQL can't
+    # store a NUL (the failed ledger row must always be written).
+    text = " ".join(clean_text(str(exc)).split()) or type(exc).__name__
     return f"{type(exc).__name__}: {text}" if not isinstance(exc, IngestError) else text
 
 
