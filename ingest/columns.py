@@ -105,7 +105,13 @@ def canonical_names(headers: Sequence[str], column_map: Mapping[str, str]) -> li
 
 
 def check_required(columns: Sequence[str]) -> None:
+    """Raise :class:`ColumnError` for a header that the readers can't use."""
     present = set(columns)
+    if ROW in present:
+        raise ColumnError(
+            f"extract heeft een kolom met de naam {ROW!r}; die naam is gereserveerd voor het "
+            "rijnummer: hernoem de kolom (of geef haar een andere naam in de kolomkoppeling)"
+        )
     missing = [c for c in REQUIRED if c not in present]
     if not any(c in present for c in ONE_OF_REQUIRED):
         missing.append(" of ".join(ONE_OF_REQUIRED))

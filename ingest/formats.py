@@ -10,46 +10,38 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import io
-import json
+import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
+from xml.etree.ElementTree import ParseError
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from ingest.columns import ROW, canonical_names, check_required
+from ingest.jsonpage import iter_json_page, parse_json_page
+from ingest.rawchunk import FormatError, RawChunk, Reject
+
+__all__ = [
+    "FORMATS",
+    "FormatError",
+    "RawChunk",
+    "Reject",
+    "format_for_path",
+    "iter_json_page",
+    "parse_json_page",
+    "read_extract",
+]
 
 FORMATS = ("bvh-csv", "bvh-xlsx", "bvh-json")
 XLSX_SHEET = "Incidenten"
 _SNIFF_BYTES = 64 * 1024
 #: CSV parse block: at least the longest row; small blocks parse faster (they stay in cache).
 _BLOCK_BYTES = 2 << 20
-
-
-class FormatError(ValueError):
-    """A delivery that can't be read at all (wrong format, broken file, no header)."""
-
-
-@dataclass(frozen=True)
-class Reject:
-    """A received row that could not be split into columns."""
-
-    row_number: int
-    raw: dict[str, Any]
-    reason: str
-
-
-@dataclass(frozen=True)
-class RawChunk:
-    rows: pd.DataFrame
-    rejects: tuple[Reject, ...] = field(default=())
-
-    @property
-    def received(self) -> int:
-        return len(self.rows) + len(self.rejects)
 
 
 def format_for_path(path: Path) -> str:
@@ -138,6 +130,33 @@ def detect_separator(head: bytes) -> str:
     return sep
 
 
+class _RowNumbers:
+    """The delivery's row number of every row the CSV reader keeps, around the rows it rejects.
+
+    Arrow reports a rejected row's number (the header is row 0 here) when it parses serially;
+    the kept rows are numbered in the gaps, so that ``_row`` and quarantine both point at the
+    row in the delivery.
+    """
+
+    def __init__(self) -> None:
+        self.rejects: list[Reject] = []
+        # Per reject in order: how many kept rows come before it.
+        self._kept_before: list[int] = []
+
+    def reject(self, number: int, raw: dict[str, Any], reason: str) -> None:
+        self._kept_before.append(number - 1 - len(self._kept_before))
+        self.rejects.append(Reject(row_number=number, raw=raw, reason=reason))
+
+    def numbers(self, first: int, n: int) -> np.ndarray:
+        """Row numbers of the kept rows ``first`` to ``first + n - 1`` (0-based)."""
+        kept = np.arange(first, first + n, dtype=np.int64)
+        before = np.searchsorted(np.asarray(self._kept_before, np.int64), kept, side="right")
+        return kept + 1 + before
+
+    def total(self, kept: int) -> int:
+        return kept + len(self._kept_before)
+
+
 def _read_csv(
     source: Path | bytes, column_map: Mapping[str, str], chunk_rows: int
 ) -> Iterator[RawChunk]:
@@ -149,35 +168,36 @@ def _read_csv(
             raise FormatError("leeg bestand: geen kopregel")
         if head.startswith(b"PK\x03\x04") or head.lstrip()[:1] in (b"{", b"["):
             raise FormatError("dit is geen CSV (het lijkt XLSX of JSON)")
+        if len(head) < _SNIFF_BYTES and not any(end in head for end in (b"\n", b"\r")):
+            # Only a header, without a line end: Arrow wants one to see a header at all.
+            stream.close()
+            stream = io.BytesIO(head + b"\n")
         encoding, quoted = scan(stream)
-        if head.startswith(codecs.BOM_UTF8):
-            stream.seek(len(codecs.BOM_UTF8))
-        body = head.removeprefix(codecs.BOM_UTF8)
+        start = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
+        stream.seek(start)
+        body = head[start:]
         sep = detect_separator(body)
         headers = header_names(body, sep, encoding)
-        rejects: list[Reject] = []
+        rows = _RowNumbers()
 
         def on_invalid(row: Any) -> str:
-            rejects.append(
-                Reject(
-                    row_number=int(row.number) - 1 if row.number else -1,
-                    raw={"_text": row.text},
-                    reason=f"rij heeft {row.actual_columns} velden, "
-                    f"verwacht {row.expected_columns}",
-                )
+            rows.reject(
+                int(row.number) - 1,
+                {"_text": row.text},
+                f"rij heeft {row.actual_columns} velden, verwacht {row.expected_columns}",
             )
             return "skip"
 
         try:
             reader = pacsv.open_csv(
                 stream,
+                # Serially: only then does Arrow know the number of a row it rejects.
                 read_options=pacsv.ReadOptions(
                     encoding=encoding, block_size=_BLOCK_BYTES, use_threads=False
                 ),
                 parse_options=pacsv.ParseOptions(
                     delimiter=sep,
-                    # Without a quote character no value can hold a newline, and the reader
-                    # can split blocks across threads.
+                    # Without a quote character no value can hold a newline.
                     newlines_in_values=quoted,
                     invalid_row_handler=on_invalid,
                 ),
@@ -191,27 +211,61 @@ def _read_csv(
             names = canonical_names(reader.schema.names, column_map)
             check_required(names)
             schema = pa.schema([(n, pa.string()) for n in names])
-            seen = 0
+            seen, handed = 0, 0  # kept rows yielded; rejects yielded
             pending: list[pa.RecordBatch] = []
             pending_rows = 0
             for batch in reader:
                 batch = _as_strings(batch, schema)
                 pending.append(batch)
                 pending_rows += batch.num_rows
-                while pending_rows >= chunk_rows:
+                # At least one row stays behind: the last row is checked below.
+                while pending_rows > chunk_rows:
                     table = pa.Table.from_batches(pending, schema=schema)
                     head_t, rest = table.slice(0, chunk_rows), table.slice(chunk_rows)
-                    yield _chunk(head_t, seen, rejects)
+                    yield _chunk(head_t, rows.numbers(seen, chunk_rows), rows.rejects[handed:])
                     seen += head_t.num_rows
-                    rejects = []
+                    handed = len(rows.rejects)
                     pending, pending_rows = rest.to_batches(), rest.num_rows
-            if pending_rows or rejects:
-                table = pa.Table.from_batches(pending, schema=schema)
-                yield _chunk(table, seen, rejects)
+            table = pa.Table.from_batches(pending, schema=schema)
+            numbers = rows.numbers(seen, table.num_rows)
+            last = numbers[-1] if len(numbers) else 0
+            if quoted and table.num_rows and last == rows.total(seen + table.num_rows):
+                if _ends_in_open_quote(stream, table, encoding, sep):
+                    cut = table.slice(table.num_rows - 1).to_pylist()[0]
+                    table, numbers = table.slice(0, table.num_rows - 1), numbers[:-1]
+                    rows.reject(int(last), cut, _OPEN_QUOTE)
+            if table.num_rows or len(rows.rejects) > handed:
+                yield _chunk(table, numbers, rows.rejects[handed:])
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
             raise FormatError(f"CSV onleesbaar: {' '.join(str(exc).split())[:300]}") from exc
     finally:
         stream.close()
+
+
+_OPEN_QUOTE = (
+    "rij is afgebroken: een aanhalingsteken wordt niet gesloten voor het einde van het bestand"
+)
+
+
+def _ends_in_open_quote(stream: BinaryIO, table: pa.Table, encoding: str, sep: str) -> bool:
+    """Whether the file ends inside a quoted value that was opened in the last row's last field.
+
+    Arrow then reads the row as complete, with everything after the quote as the last value;
+    the file ends in that quote and the value (quotes doubled), not in a closing quote.
+    """
+    value = table.column(table.num_columns - 1)[-1].as_py() or ""
+    try:
+        tail = ('"' + value.replace('"', '""')).encode(encoding)
+    except UnicodeEncodeError:
+        return False
+    stream.seek(0, io.SEEK_END)
+    size = stream.tell()
+    if size < len(tail):
+        return False
+    stream.seek(max(size - len(tail) - 1, 0))
+    end = stream.read()
+    # The quote opens a field: it follows a separator or a line end (or starts the file).
+    return end.endswith(tail) and (len(end) == len(tail) or end[:1] in (sep.encode(), b"\n", b"\r"))
 
 
 def _as_strings(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
@@ -223,9 +277,9 @@ def _as_strings(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
-def _chunk(table: pa.Table, seen: int, rejects: list[Reject]) -> RawChunk:
+def _chunk(table: pa.Table, numbers: np.ndarray, rejects: list[Reject]) -> RawChunk:
     frame = table.to_pandas()
-    frame.insert(0, ROW, range(seen + 1, seen + 1 + len(frame)))
+    frame.insert(0, ROW, numbers)
     return RawChunk(rows=frame, rejects=tuple(rejects))
 
 
@@ -246,6 +300,10 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
+#: What a damaged workbook raises while it is read: a broken archive, deflate stream or XML.
+_BROKEN_XLSX = (zipfile.BadZipFile, zlib.error, EOFError, ParseError)
+
+
 def _read_xlsx(
     source: Path | bytes, column_map: Mapping[str, str], chunk_rows: int
 ) -> Iterator[RawChunk]:
@@ -256,7 +314,9 @@ def _read_xlsx(
     try:
         try:
             workbook = load_workbook(stream, read_only=True, data_only=True)
-        except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+        except zipfile.BadZipFile as exc:
+            raise FormatError(f"XLSX onleesbaar: dit is geen XLSX-bestand ({exc})") from exc
+        except (InvalidFileException, OSError, KeyError, ValueError, *_BROKEN_XLSX) as exc:
             raise FormatError(f"XLSX onleesbaar: {exc}") from exc
         try:
             sheet = (
@@ -282,7 +342,7 @@ def _read_xlsx(
                 names,
                 chunk_rows,
             )
-        except (KeyError, ValueError, OSError) as exc:
+        except (KeyError, ValueError, OSError, *_BROKEN_XLSX) as exc:
             if isinstance(exc, FormatError):
                 raise
             raise FormatError(f"XLSX onleesbaar: {exc}") from exc
@@ -310,60 +370,3 @@ def _frame_chunk(batch: list[list[str]], names: list[str], seen: int) -> RawChun
     frame = pd.DataFrame(batch, columns=names, dtype=str)
     frame.insert(0, ROW, range(seen + 1, seen + 1 + len(frame)))
     return RawChunk(rows=frame)
-
-
-# --- JSON ------------------------------------------------------------------------------------
-
-
-def parse_json_page(body: bytes) -> tuple[list[Any], str | None]:
-    """The ``incidenten`` list and the ``volgende`` URL of one JSON page."""
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise FormatError(f"JSON onleesbaar: {exc}") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("incidenten"), list):
-        raise FormatError('JSON heeft niet de vorm {"incidenten": [...], "volgende": ...}')
-    nxt = data.get("volgende")
-    if nxt is not None and not isinstance(nxt, str):
-        raise FormatError('"volgende" is geen URL of null')
-    return data["incidenten"], nxt
-
-
-def iter_json_page(
-    body: bytes, column_map: Mapping[str, str], chunk_rows: int, *, first_row: int = 0
-) -> Iterator[RawChunk]:
-    records, _ = parse_json_page(body)
-    keys: list[str] = []
-    for record in records:
-        if isinstance(record, dict):
-            keys.extend(k for k in record if k not in keys)
-    names = canonical_names(keys, column_map)
-    if records:
-        check_required(names)
-    rename = dict(zip(keys, names, strict=True))
-    seen = first_row
-    for start in range(0, len(records), chunk_rows):
-        good: list[list[str]] = []
-        numbers: list[int] = []
-        rejects = []
-        for offset, record in enumerate(records[start : start + chunk_rows]):
-            number = seen + offset + 1
-            if not isinstance(record, dict):
-                rejects.append(Reject(number, {"_value": record}, "element is geen object"))
-                continue
-            good.append([_json_text(record.get(k)) for k in keys])
-            numbers.append(number)
-        frame = pd.DataFrame(good, columns=[rename[k] for k in keys], dtype=str)
-        frame.insert(0, ROW, numbers)
-        yield RawChunk(rows=frame, rejects=tuple(rejects))
-        seen += min(chunk_rows, len(records) - start)
-
-
-def _json_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "J" if value else "N"
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)

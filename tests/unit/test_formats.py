@@ -147,11 +147,6 @@ def test_a_row_with_too_many_fields_is_a_reject_and_later_rows_still_load() -> N
     assert sum(ch.received for ch in chunks) == 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a CSV reject gets row_number -1 and the rows after it are renumbered, so "
-    "quarantine and _row no longer point at the row in the delivery",
-)
 def test_row_numbers_point_at_the_row_in_the_delivery_after_a_reject() -> None:
     text = _csv([ROW_1, [*ROW_2, "extra"], ["PL3", *ROW_2[1:]]])
     chunks = _read(text.encode())
@@ -159,11 +154,6 @@ def test_row_numbers_point_at_the_row_in_the_delivery_after_a_reject() -> None:
     assert [r[c.ROW] for r in _records(chunks)] == [1, 3]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a quote left open at the end of the file (a body cut off inside the last field) "
-    "is accepted as a complete row with the truncated value",
-)
 def test_a_quote_left_open_at_the_end_is_not_a_complete_row() -> None:
     text = _csv([ROW_1]) + 'PL2;A72;14-03-2017 10:00;14-03-2017 11:30;"Hof, afgebro'
     try:
@@ -172,6 +162,49 @@ def test_a_quote_left_open_at_the_end_is_not_a_complete_row() -> None:
         return
     assert [r[c.ID] for r in _records(chunks)] == ["PL1"]
     assert len(_rejects(chunks)) == 1
+
+
+@pytest.mark.parametrize("end", ["", "\n", "\r\n", '""', '""\n'], ids=repr)
+@pytest.mark.parametrize("chunk_rows", [1, 2, 100])
+def test_a_row_cut_off_inside_a_quote_is_a_reject_that_keeps_its_values(
+    end: str, chunk_rows: int
+) -> None:
+    text = _csv([ROW_1]) + f'PL2;A72;14-03-2017 10:00;14-03-2017 11:30;"Hof, afgebro{end}'
+    chunks = _read(text.encode("cp1252"), chunk_rows=chunk_rows)
+    assert [r[c.ID] for r in _records(chunks)] == ["PL1"]
+    (reject,) = _rejects(chunks)
+    assert reject.row_number == 2
+    assert reject.reason.startswith("rij is afgebroken: een aanhalingsteken")
+    assert reject.raw[c.ID] == "PL2"
+    assert reject.raw[c.STREET] == "Hof, afgebro" + end.replace('""', '"')
+
+
+@pytest.mark.parametrize(
+    "last",
+    ['"Hof"', '"Hof"\n', '""', '""\r\n', 'Hof"', '"Hof ""oost"""', '"a;""b"'],
+    ids=repr,
+)
+def test_a_last_row_whose_quotes_are_closed_is_a_complete_row(last: str) -> None:
+    text = _csv([ROW_1]) + "PL2;A72;14-03-2017 10:00;14-03-2017 11:30;" + last
+    chunks = _read(text.encode())
+    assert [r[c.ID] for r in _records(chunks)] == ["PL1", "PL2"]
+    assert _rejects(chunks) == []
+
+
+def test_row_numbers_count_rejects_blank_lines_and_multi_line_values_right() -> None:
+    text = _csv([ROW_1, ["PL2", "A72"]]) + "\n"
+    text += 'PL3;A72;14-03-2017 10:00;14-03-2017 11:30;"Hof\nachter"\n'
+    text += "kapot\n" + ";".join(["PL5", *ROW_2[1:]]) + "\n"
+    text += "\n".join(";".join([f"PL{i}", *ROW_2[1:]]) for i in range(6, 12)) + "\n"
+    chunks = _read(text.encode(), chunk_rows=2)
+    rows = _records(chunks)
+    assert [(r[c.ID], r[c.ROW]) for r in rows] == [
+        ("PL1", 1),
+        ("PL3", 3),
+        ("PL5", 5),
+        *((f"PL{i}", i) for i in range(6, 12)),
+    ]
+    assert [r.row_number for r in _rejects(chunks)] == [2, 4]
 
 
 def test_rejects_and_rows_add_up_over_many_chunks() -> None:
@@ -228,14 +261,19 @@ def test_header_only_csv_has_no_rows() -> None:
     assert sum(ch.received for ch in chunks) == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a header-only CSV without a final newline fails with pyarrow's 'Empty CSV file "
-    "or block' while the same header with a newline reads as zero rows",
-)
 def test_header_only_csv_without_final_newline_also_has_no_rows() -> None:
     chunks = _read(";".join(HEADER).encode())
     assert sum(ch.received for ch in chunks) == 0
+
+
+def test_header_only_csv_with_a_bom_and_without_final_newline_has_no_rows() -> None:
+    chunks = _read(b"\xef\xbb\xbf" + ";".join(HEADER).encode())
+    assert sum(ch.received for ch in chunks) == 0
+
+
+def test_one_row_without_final_newline_is_read() -> None:
+    rows = _records(_read(_csv([ROW_1]).rstrip("\n").encode()))
+    assert [(r[c.ID], r[c.STREET]) for r in rows] == [("PL1", "Stationsplein")]
 
 
 def test_missing_file_is_a_format_error(tmp_path: Path) -> None:
@@ -267,15 +305,19 @@ def test_unknown_suffix_asks_for_a_format() -> None:
         format_for_path(Path("extract.xml"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a header column named '_row' (the readers' own row-number column) crashes with "
-    "ValueError 'cannot insert _row, already exists' instead of a ColumnError/FormatError",
-)
 def test_a_header_named_like_the_row_number_column_is_a_clear_error() -> None:
     text = _csv([[*ROW_1, "9"]], header=[*HEADER, c.ROW])
     with pytest.raises((FormatError, ColumnError)):
         _read(text.encode())
+
+
+def test_a_column_named_like_the_row_number_column_says_what_to_do(tmp_path: Path) -> None:
+    record = {**_obj(ROW_1), c.ROW: 9}
+    with pytest.raises(ColumnError, match=r"_row.*gereserveerd.*hernoem"):
+        _read(_page([record]), "bvh-json")
+    path = _xlsx(tmp_path, {"Incidenten": [[*HEADER, c.ROW], [*ROW_1, 9]]})
+    with pytest.raises((ColumnError, FormatError), match="gereserveerd"):
+        _read(path, "bvh-xlsx")
 
 
 # --- columns: renaming, case, required -----------------------------------------------------------
@@ -428,15 +470,36 @@ def test_a_zip_that_is_not_a_workbook_is_a_format_error() -> None:
         _read(buf.getvalue(), "bvh-xlsx")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: bytes that are not a ZIP at all (a CSV or an HTML error page read as bvh-xlsx) "
-    "raise zipfile.BadZipFile instead of FormatError",
-)
 @pytest.mark.parametrize("data", [_csv([ROW_1]).encode(), b""], ids=["csv", "empty"])
 def test_a_non_zip_body_read_as_xlsx_is_a_format_error(data: bytes) -> None:
     with pytest.raises(FormatError):
         _read(data, "bvh-xlsx")
+
+
+def test_a_non_zip_body_read_as_xlsx_says_it_is_no_xlsx() -> None:
+    with pytest.raises(FormatError, match="XLSX onleesbaar: dit is geen XLSX-bestand"):
+        _read(b"<html>503 Service Unavailable</html>", "bvh-xlsx")
+
+
+@pytest.mark.parametrize("keep", [0.3, 0.6, 0.9])
+def test_a_cut_off_xlsx_is_a_format_error(tmp_path: Path, keep: float) -> None:
+    rows = [[f"PL{i}", "A20", "13-03-2017 08:15", "13-03-2017 09:00", "x" * 30] for i in range(300)]
+    data = _xlsx(tmp_path, {"Incidenten": [HEADER, *rows]}).read_bytes()
+    with pytest.raises(FormatError, match="XLSX onleesbaar"):
+        _read(data[: int(len(data) * keep)], "bvh-xlsx")
+
+
+def test_an_xlsx_with_damaged_sheet_data_is_a_format_error(tmp_path: Path) -> None:
+    source = _xlsx(tmp_path, {"Incidenten": [HEADER, ROW_1]})
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(damaged, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                data = data[: len(data) // 2]  # the sheet's XML stops halfway
+            zout.writestr(item, data)
+    with pytest.raises(FormatError, match="XLSX onleesbaar"):
+        _read(damaged.getvalue(), "bvh-xlsx")
 
 
 # --- JSON ----------------------------------------------------------------------------------------
@@ -503,14 +566,16 @@ def test_json_elements_that_are_not_objects_are_rejects() -> None:
     assert sum(ch.received for ch in chunks) == 6
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a JSON page whose elements are all non-objects raises ColumnError (no columns "
-    "seen) instead of rejecting each element",
-)
 def test_a_page_of_only_non_objects_gives_one_reject_each() -> None:
     chunks = _read(_page([1, "x", None]), "bvh-json")
     assert [r.row_number for r in _rejects(chunks)] == [1, 2, 3]
+
+
+def test_a_page_of_only_non_objects_has_no_rows_and_a_reason_per_element() -> None:
+    chunks = _read(_page([1, "x", None]), "bvh-json", chunk_rows=2)
+    assert _records(chunks) == []
+    assert {r.reason for r in _rejects(chunks)} == {"element is geen object"}
+    assert sum(ch.received for ch in chunks) == 3
 
 
 def test_empty_json_page_has_no_rows() -> None:
@@ -556,11 +621,6 @@ def test_json_page_missing_a_required_key_everywhere_is_a_column_error() -> None
         _read(_page([{c.ID: "PL1", c.MK_CODE: "A20", c.BEGIN: "x"}]), "bvh-json")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a JSON string with a lone surrogate escape (\\ud800) crashes with "
-    "UnicodeEncodeError instead of a reject or FormatError",
-)
 def test_a_lone_surrogate_in_json_is_not_a_crash() -> None:
     body = b'{"incidenten": [{"Incident Identificatie": "\\ud800", "Incidentsoort": "x", '
     body += b'"Begin-pleegdatum/tijd": "", "Kennisnamedatum/tijd": ""}]}'
@@ -569,6 +629,33 @@ def test_a_lone_surrogate_in_json_is_not_a_crash() -> None:
     except FormatError:
         return
     assert sum(ch.received for ch in chunks) == 1
+
+
+@pytest.mark.parametrize(
+    ("escaped", "kept"),
+    [(b"\\ud800", "\\ud800"), (b"a\\uDC00b", "a\\udc00b"), (b"\xed\xa0\x80", "\\ud800")],
+    ids=["high", "low", "raw-bytes"],
+)
+def test_an_element_with_a_lone_surrogate_is_a_reject_whose_raw_row_is_storable(
+    escaped: bytes, kept: str
+) -> None:
+    good = json.dumps(_obj(ROW_1)).encode()
+    bad = json.dumps(_obj(ROW_2)).encode().replace(b'"Hof"', b'"' + escaped + b'"')
+    chunks = _read(b'{"incidenten": [' + good + b", " + bad + b"]}", "bvh-json")
+    assert [r[c.ID] for r in _records(chunks)] == ["PL1"]
+    (reject,) = _rejects(chunks)
+    assert reject.row_number == 2
+    assert reject.reason == "element bevat een ongeldig teken (losse surrogaat)"
+    assert reject.raw[c.STREET] == kept
+    json.dumps(reject.raw, ensure_ascii=False).encode("utf-8")  # no surrogate left
+
+
+def test_a_surrogate_pair_escape_is_one_character_not_a_reject() -> None:
+    body = json.dumps({"incidenten": [_obj([*ROW_1[:4], "Hof \U0001f6b2"])]}).encode()
+    assert b"\\ud83d\\udeb2" in body
+    chunks = _read(body, "bvh-json")
+    assert [r[c.STREET] for r in _records(chunks)] == ["Hof \U0001f6b2"]
+    assert _rejects(chunks) == []
 
 
 def test_example_json_pages_read_like_the_example_csv(test_data: Path) -> None:
