@@ -20,7 +20,7 @@ from vis.pages.common import (
     tr,
 )
 from vis.pages.kpi import kpis
-from vis.pages.maps import show_map
+from vis.pages.maps import show_map, spot_areas
 from vis.pages.pdf import briefing_pdf
 from vis.pages.shifts import next_shift, pick_briefing
 from vis.queries import freshness, kpi_counts, notable_incidents
@@ -47,18 +47,20 @@ def main() -> None:
     st.caption(parts.meta_line(row))
     tiles = kpis(counts, app.kpi_baseline_days, app.kpi_alpha)
     parts.show_kpis(tiles, app.kpi_baseline_days, app.kpi_alpha)
+    hotspots = row.hotspots
+    areas = spot_areas(res, row.id, hotspots)  # kept per stored briefing, as is the map
     left, right = st.columns([3, 2], gap="large")
     with left:
         st.subheader(tr("brief.map"))
-        show_map(res, row.id, row.hotspots)
+        show_map(res, row.id, hotspots)
     with right:
-        parts.show_priorities(res, row.hotspots)
+        parts.show_priorities(hotspots, areas)
     parts.show_incidents(res, notable)
     fresh_text = freshness_text(fresh, now)
     st.download_button(
         tr("brief.pdf"),
         # Laid out only when clicked: fpdf2 costs ~0.1 s, too much for every rerun.
-        data=partial(briefing_pdf, parts.pdf_document(res, row, tiles, notable, fresh_text)),
+        data=partial(briefing_pdf, parts.pdf_document(res, row, tiles, notable, fresh_text, areas)),
         file_name=f"briefing-{row.date:%Y-%m-%d}-{row.shift}.pdf",
         mime="application/pdf",
         on_click=log,

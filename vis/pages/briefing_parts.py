@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from vis import audit
@@ -19,7 +21,6 @@ from vis.pages.common import (
     tr,
 )
 from vis.pages.kpi import Kpi
-from vis.pages.maps import area_name
 from vis.pages.pdf import PdfBriefing
 from vis.queries import BriefingRow, incident_detail
 
@@ -56,10 +57,10 @@ def show_kpis(tiles: list[Kpi], days: int, alpha: float) -> None:
             )
 
 
-def spot_title(res: Resources, spot: dict[str, Any]) -> str:
-    name = area_name(res, spot.get("geometry"))
+def spot_title(spot: dict[str, Any], area: str | None) -> str:
+    """A hotspot's title, e.g. "Hotspot 1 — Binnenstad" (``area``: :func:`~maps.spot_areas`)."""
     title = tr("hotspot", rank=spot.get("rank", "?"))
-    return f"{title} — {name}" if name else title
+    return f"{title} — {area}" if area else title
 
 
 def spot_categories(spot: dict[str, Any]) -> list[tuple[str, str]]:
@@ -76,17 +77,18 @@ def _texts(spot: dict[str, Any], key: str) -> list[str]:
     return [str(x) for x in spot.get(key) or [] if x is not None]
 
 
-def show_priorities(res: Resources, hotspots: list[dict[str, Any]]) -> None:
+def show_priorities(hotspots: list[dict[str, Any]], areas: Sequence[str | None]) -> None:
+    """The ranked hotspots as cards; ``areas`` from :func:`~vis.pages.maps.spot_areas`."""
     st.subheader(tr("brief.priorities"))
     if not hotspots:
         st.info(tr("brief.no_hotspots"))
-    for spot in hotspots:
+    for spot, area in zip(hotspots, areas, strict=True):
         with st.container(border=True):
             score = spot.get("score")
             score_text = (
                 tr("hotspot.score", score=f"{score:.2f}") if isinstance(score, int | float) else ""
             )
-            st.markdown(f"**{md(spot_title(res, spot))}** · {md(score_text)}")
+            st.markdown(f"**{md(spot_title(spot, area))}** · {md(score_text)}")
             cats = spot_categories(spot)
             if cats:
                 st.markdown(" · ".join(f"{md(label)} {md(n)}" for label, n in cats))
@@ -101,16 +103,15 @@ def show_priorities(res: Resources, hotspots: list[dict[str, Any]]) -> None:
                 )
 
 
-def incident_frame(rows: list[Any]) -> pd.DataFrame:
+def incident_columns(rows: list[Any]) -> dict[str, list[str]]:
+    """The notable incidents' table, column by column (Dutch or English headers)."""
     labels = category_labels()
-    return pd.DataFrame(
-        {
-            tr("col.time"): [local(r.begin_at) for r in rows],
-            tr("col.street"): [r.street or "-" for r in rows],
-            tr("col.area"): [r.area_name or "-" for r in rows],
-            tr("col.category"): [labels.get(r.category, r.category) for r in rows],
-        }
-    )
+    return {
+        tr("col.time"): [local(r.begin_at) for r in rows],
+        tr("col.street"): [r.street or "-" for r in rows],
+        tr("col.area"): [r.area_name or "-" for r in rows],
+        tr("col.category"): [labels.get(r.category, r.category) for r in rows],
+    }
 
 
 def show_incidents(res: Resources, rows: list[Any]) -> None:
@@ -118,9 +119,10 @@ def show_incidents(res: Resources, rows: list[Any]) -> None:
     if not rows:
         st.caption(tr("brief.no_incidents"))
         return
-    frame = incident_frame(rows)
-    st.dataframe(frame, hide_index=True, width="stretch")
-    shown_rows = [" · ".join(str(v) for v in values) for values in frame.itertuples(index=False)]
+    columns = incident_columns(rows)
+    # An Arrow table goes to the browser as it is; a DataFrame would be converted on every run.
+    st.dataframe(pa.table(columns), hide_index=True, width="stretch")
+    shown_rows = [" · ".join(values) for values in zip(*columns.values(), strict=True)]
     choice = st.selectbox(
         tr("brief.detail"),
         [-1, *range(len(rows))],
@@ -165,10 +167,12 @@ def pdf_document(
     tiles: list[Kpi],
     incidents: list[Any],
     freshness_text: str,
+    areas: Sequence[str | None],
 ) -> PdfBriefing:
     """The PDF's content (cheap); :func:`vis.pages.pdf.briefing_pdf` lays it out on demand."""
     labels = category_labels()
     shift = shift_labels().get(row.shift, row.shift)
+    spots = row.hotspots
     return PdfBriefing(
         title=f"{res.settings.municipality.name}: "
         + tr("brief.title", date=f"{row.date:%d-%m-%Y}", shift=shift),
@@ -179,7 +183,8 @@ def pdf_document(
             for k in tiles
         ],
         priorities=[
-            (spot_title(res, s), _texts(s, "reasons"), _texts(s, "actions")) for s in row.hotspots
+            (spot_title(s, area), _texts(s, "reasons"), _texts(s, "actions"))
+            for s, area in zip(spots, areas, strict=True)
         ],
         incidents=[
             (local(r.begin_at), r.street or "-", labels.get(r.category, r.category))

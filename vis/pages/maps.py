@@ -6,7 +6,7 @@ template (inserted as text, never as HTML).
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -76,10 +76,35 @@ def area_name(res: Resources, geometry: dict[str, Any] | None) -> str | None:
     return None
 
 
-def hotspot_rows(res: Resources, hotspots: list[dict[str, Any]]) -> list[dict[str, Any]]:
+# --- per stored briefing ----------------------------------------------------------------------
+# A stored briefing is immutable: building again inserts a new row with a new id. What is derived
+# from its content alone (the wijk of each hotspot, the map's JSON) is therefore kept per process,
+# keyed by the database and the briefing's id, and shared by every session. Nothing here depends on
+# the user or role: the pages check the role on every run before they read a briefing at all.
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _spot_areas(
+    database: str, briefing_id: int, areas_source: tuple[str, str], _hotspots: list[dict[str, Any]]
+) -> tuple[str | None, ...]:
+    res = resources()
+    return tuple(area_name(res, spot.get("geometry")) for spot in _hotspots)
+
+
+def spot_areas(
+    res: Resources, briefing_id: int, hotspots: list[dict[str, Any]]
+) -> tuple[str | None, ...]:
+    """The wijk of each of a stored briefing's ``hotspots`` (in their order; None outside)."""
+    source = (str(res.settings.geo.areas_file), res.settings.geo.crs)
+    return _spot_areas(res.database, briefing_id, source, hotspots)
+
+
+def hotspot_rows(
+    res: Resources, hotspots: list[dict[str, Any]], names: Sequence[str | None]
+) -> list[dict[str, Any]]:
     labels = category_labels()
     rows = []
-    for spot in hotspots:
+    for spot, name in zip(hotspots, names, strict=True):
         geometry = spot.get("geometry") or {}
         try:
             rings = _rings(shape(geometry))
@@ -91,22 +116,28 @@ def hotspot_rows(res: Resources, hotspots: list[dict[str, Any]]) -> list[dict[st
             for c in spot.get("categories") or []
             if isinstance(c, dict)
         )
-        name = area_name(res, geometry) or ""
         title = tr("hotspot", rank=spot.get("rank", "?"))
         for ring in rings:
             rows.append(
                 {
                     "polygon": ring,
                     "rank": str(spot.get("rank", "")),
-                    "tooltip": f"{title} {name}\n{cats}".strip(),
+                    "tooltip": f"{title} {name or ''}\n{cats}".strip(),
                 }
             )
     return rows
 
 
-def hotspot_deck(res: Resources, hotspots: list[dict[str, Any]], height: int = 460) -> pdk.Deck:
+def hotspot_deck(
+    res: Resources,
+    hotspots: list[dict[str, Any]],
+    height: int = 460,
+    names: Sequence[str | None] | None = None,
+) -> pdk.Deck:
     base = basemap(res)
-    spots = hotspot_rows(res, hotspots)
+    if names is None:
+        names = [area_name(res, spot.get("geometry")) for spot in hotspots]
+    spots = hotspot_rows(res, hotspots, names)
     points = [p for row in (spots or base) for p in row["polygon"]]
     if points:
         lons, lats = [p[0] for p in points], [p[1] for p in points]
@@ -172,25 +203,22 @@ def _centre(ring: list[list[float]]) -> list[float]:
     return [sum(p[0] for p in ring) / len(ring), sum(p[1] for p in ring) / len(ring)]
 
 
-#: Decks by (briefing id, language, height), their JSON computed once. A briefing's map is the
-#: same for every user allowed to see it; nothing role-filtered is kept here.
-_DECKS: OrderedDict[tuple[int, str, int], pdk.Deck] = OrderedDict()
-_DECKS_MAX = 64
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _deck(
+    database: str, briefing_id: int, language: str, height: int, _hotspots: list[dict[str, Any]]
+) -> pdk.Deck:
+    res = resources()
+    deck = hotspot_deck(res, _hotspots, height, spot_areas(res, briefing_id, _hotspots))
+    spec = deck.to_json()  # pydeck serialises the whole spec on every call: once is enough
+    deck.to_json = lambda: spec
+    return deck
 
 
 def cached_deck(
     res: Resources, briefing_id: int, hotspots: list[dict[str, Any]], height: int
 ) -> pdk.Deck:
-    key = (briefing_id, lang(), height)
-    deck = _DECKS.get(key)
-    if deck is None:
-        deck = hotspot_deck(res, hotspots, height)
-        spec = deck.to_json()
-        deck.to_json = lambda: spec
-        _DECKS[key] = deck
-        while len(_DECKS) > _DECKS_MAX:
-            _DECKS.popitem(last=False)
-    return deck
+    """The map of a stored briefing, per language and height, its JSON built once."""
+    return _deck(res.database, briefing_id, lang(), height, hotspots)
 
 
 def show_map(

@@ -27,7 +27,7 @@ from vis.pages.common import (
     shift_labels,
     tr,
 )
-from vis.pages.maps import show_map
+from vis.pages.maps import show_map, spot_areas
 from vis.pages.shifts import current_or_next_shift, pick_briefing
 from vis.queries import BriefingRow, record_visit, visits_for
 
@@ -35,13 +35,13 @@ from vis.queries import BriefingRow, record_visit, visits_for
 DEBOUNCE_S = 30.0
 
 
-def _card_html(res: Resources, spot: dict[str, Any], visits: int) -> str:
+def _card_html(spot: dict[str, Any], area: str | None, visits: int) -> str:
     chips = "".join(
         f'<span class="vis-chip">{h(label)} {h(n)}</span>' for label, n in spot_categories(spot)
     )
     actions = "".join(f"<li>{h(a)}</li>" for a in spot.get("actions") or [] if a is not None)
     return (
-        f'<div class="vis-card"><h3>{h(spot_title(res, spot))}</h3>'
+        f'<div class="vis-card"><h3>{h(spot_title(spot, area))}</h3>'
         f"<div>{chips}</div>"
         + (f"<ul>{actions}</ul>" if actions else "")
         + f"<div><b>{h(tr('tab.visits', n=visits))}</b></div></div>"
@@ -89,10 +89,10 @@ def main() -> None:
     counts: dict[str, int] = {}
     for v in mine:
         counts[v.hotspot_id] = counts.get(v.hotspot_id, 0) + 1
-    for spot in spots:
+    for spot, area in zip(spots, spot_areas(res, row.id, spots), strict=True):
         hid = str(spot.get("id") or f"rank{spot.get('rank')}")[:64]
         with st.container(border=True):
-            st.html(_card_html(res, spot, counts.get(hid, 0)))
+            st.html(_card_html(spot, area, counts.get(hid, 0)))
             with st.form(f"visit_{row.id}_{hid}", clear_on_submit=True, border=False):
                 c1, c2 = st.columns([1, 2])
                 c1.number_input(
