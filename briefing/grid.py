@@ -101,6 +101,37 @@ def smooth(stack: FloatArray, weight: float) -> FloatArray:
     return ndimage.correlate1d(out, k, axis=-2, mode="constant")
 
 
+def persistence_share(older: FloatArray, newer: FloatArray, weight: float) -> FloatArray:
+    """Per raster (the first axis: a category) the share of a cell's own value to keep when
+    smoothing: how much of the cells' deviations from their neighbourhood mean persists in time.
+
+    ``older`` and ``newer`` are the counts of two consecutive periods (the two halves of the
+    long-term window), ``d = x - smooth(x)`` their deviations from the neighbourhood mean. The share
+    is ``2 Σ d_old d_new / (Σ d_old² + Σ d_new²)``, clipped to 0 … 1: the reliability of the
+    deviations (an empirical-Bayes shrinkage factor estimated from two replications). Where
+    incidents keep piling up on the same places it is near 1 (keep each cell's own level); where the
+    differences between neighbouring cells are noise that does not come back it is near 0 (take the
+    neighbourhood mean). Without any deviation it is 1. Shape: (rasters, 1, 1).
+    """
+    shape = (older.shape[0],) + (1,) * (older.ndim - 1)
+    if weight == 0:
+        return np.ones(shape)
+    d_old = older - smooth(older, weight)
+    d_new = newer - smooth(newer, weight)
+    axes = tuple(range(1, older.ndim))
+    cov = (d_old * d_new).sum(axis=axes)
+    var = (d_old * d_old).sum(axis=axes) + (d_new * d_new).sum(axis=axes)
+    share = np.where(var > 0, 2.0 * cov / np.where(var > 0, var, 1.0), 1.0)
+    return np.asarray(np.clip(share, 0.0, 1.0).reshape(shape), dtype=np.float64)
+
+
+def eb_smooth(stack: FloatArray, weight: float, own: FloatArray) -> FloatArray:
+    """Neighbour smoothing that keeps the share ``own`` (:func:`persistence_share`) of each cell's
+    deviation from its neighbourhood mean: ``m + own × (x - m)``, ``m`` the smoothed value."""
+    mean = smooth(stack, weight)
+    return mean + own * (stack - mean)
+
+
 def disk_kernel(radius_m: float, cell_size: float) -> FloatArray:
     """1 for each cell whose centre lies within ``radius_m`` of the centre cell's, else 0."""
     reach = int(radius_m // cell_size)

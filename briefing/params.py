@@ -54,6 +54,7 @@ class ScoringParams:
     profile_shrinkage: float = 0.5
     weekday_pseudocount: float = 30.0
     default_weight: float = 0.5
+    adaptive_smoothing: bool = False
 
 
 @dataclass(frozen=True)

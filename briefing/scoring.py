@@ -9,7 +9,11 @@ For a cut-off ``c`` (the shift's start), only incidents known before ``c`` count
   ``2^(-age / recent_half_life_days)`` and divided by the sum of those weights over the days
   (an exponentially decaying rate, as in prospective hotspotting);
 - both are mixed ``(1 - recent_share) L + recent_share R`` and smoothed over neighbouring cells
-  (rook ``w``, diagonal ``w²``, normalised);
+  (rook ``w``, diagonal ``w²``, normalised). With ``adaptive_smoothing`` each cell keeps the
+  share ``s_k`` of its deviation from that neighbourhood mean: ``m + s_k (x - m)``, where ``s_k`` is
+  how much the cells' deviations persisted from the older to the newer half of the long-term
+  window, per category (:func:`briefing.grid.persistence_share`, an empirical-Bayes reliability):
+  places where incidents keep piling up stay sharp, noise between neighbours is evened out;
 - **time of shift**: each incident counts with ``r = β r_i + (1 - β) r̄_k``: ``r_i`` is the aoristic
   share of its window in the shift's hours divided by the share of the day the shift lasts
   (1: no preference), ``r̄_k`` the category's mean, ``β = profile_shrinkage``;
@@ -32,7 +36,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
 
-from briefing.grid import block_sum, disk_kernel, smooth
+from briefing.grid import block_sum, disk_kernel, eb_smooth, persistence_share, smooth
 from briefing.history import History
 from briefing.params import Rules
 
@@ -105,8 +109,17 @@ def score_cells(h: History, cutoff_s: int, shift: int, weekday: int, rules: Rule
     decay = np.exp2(-age / sp.recent_half_life_days)
     recent = raster(r * decay, recent_mask) / decay_norm(sp.recent_days, sp.recent_half_life_days)
     rho = sp.recent_share
-    long_term = smooth(long_term, sp.neighbour_weight)
-    recent = smooth(recent, sp.neighbour_weight)
+    if sp.adaptive_smoothing:
+        # how much of its own level a cell keeps: per category, from the plain counts of the
+        # older and the newer half of the long-term window
+        newer = age < sp.long_term_days / 2
+        ones = np.ones(idx.size)
+        own = persistence_share(raster(ones, ~newer), raster(ones, newer), sp.neighbour_weight)
+        long_term = eb_smooth(long_term, sp.neighbour_weight, own)
+        recent = eb_smooth(recent, sp.neighbour_weight, own)
+    else:
+        long_term = smooth(long_term, sp.neighbour_weight)
+        recent = smooth(recent, sp.neighbour_weight)
     base = (1 - rho) * long_term + rho * recent
 
     nr_cats = np.isin(np.array(h.categories, dtype=object), list(nr.categories))

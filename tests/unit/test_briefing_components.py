@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from briefing.aoristic import local_minutes, shift_fractions, shift_masks, shift_window
-from briefing.grid import Frame, disk_kernel, smooth
+from briefing.grid import Frame, disk_kernel, eb_smooth, persistence_share, smooth
 from briefing.history import prepare
 from briefing.params import (
     NearRepeatParams,
@@ -117,6 +117,41 @@ def test_neighbour_smoothing_weights_rook_and_diagonal_neighbours() -> None:
     assert out.sum() == pytest.approx(16.0)
 
 
+def _spikes(*cells: tuple[int, int], value: float = 4.0) -> np.ndarray:
+    raster = np.zeros((1, 9, 9))
+    for r, c in cells:
+        raster[0, r, c] = value
+    return raster
+
+
+def test_persistence_share_is_the_reliability_of_the_deviations() -> None:
+    # a spike of a on an empty raster deviates 0.75a in its cell, -0.125a in its 4 rook and
+    # -0.0625a in its 4 diagonal neighbours: sum of squares 0.640625 a²
+    same = persistence_share(_spikes((4, 4)), _spikes((4, 4)), 0.5)
+    assert same.shape == (1, 1, 1) and same[0, 0, 0] == pytest.approx(1.0)
+    moved = persistence_share(_spikes((1, 1)), _spikes((7, 7)), 0.5)
+    assert moved[0, 0, 0] == 0.0  # nothing in common: take the neighbourhood mean
+    # rook-adjacent spikes covary negatively (-0.15625 a²): clipped to 0
+    assert persistence_share(_spikes((4, 4)), _spikes((4, 5)), 0.5)[0, 0, 0] == 0.0
+    # the same place again plus a new far one: 2 × 10.25 / (10.25 + 20.5) = 2/3
+    again = persistence_share(_spikes((2, 2)), _spikes((2, 2), (6, 6)), 0.5)
+    assert again[0, 0, 0] == pytest.approx(2 / 3)
+    assert persistence_share(_spikes((1, 1)), _spikes((7, 7)), 0.0)[0, 0, 0] == 1.0
+    empty = np.zeros((1, 9, 9))
+    assert persistence_share(empty, empty, 0.5)[0, 0, 0] == 1.0
+
+
+def test_eb_smooth_keeps_its_share_of_each_deviation() -> None:
+    raster = np.zeros((5, 5))
+    raster[2, 2] = 16.0
+    out = eb_smooth(raster, 0.5, np.array(0.5))  # smoothed: 4 in the cell, 2 and 1 around it
+    assert out[2, 2] == pytest.approx(4.0 + 0.5 * (16.0 - 4.0))
+    assert out[2, 3] == pytest.approx(2.0 + 0.5 * (0.0 - 2.0))
+    assert out[3, 3] == pytest.approx(0.5)
+    assert eb_smooth(raster, 0.5, np.array(1.0))[2, 3] == 0.0
+    assert eb_smooth(raster, 0.5, np.array(0.0)) == pytest.approx(smooth(raster, 0.5))
+
+
 def test_disk_kernel_holds_cells_within_the_distance() -> None:
     assert disk_kernel(200.0, 125.0).sum() == 9  # diagonal centre 177 m, next ring 250 m
     assert disk_kernel(100.0, 125.0).sum() == 1
@@ -171,6 +206,20 @@ def test_profile_shrinkage_mixes_in_the_category_profile() -> None:
     r_bar = (3 + 3 + 0) / 3
     assert total.max() == pytest.approx(2 * (0.5 * 3 + 0.5 * r_bar) / 365)
     assert sorted(total[total > 0])[0] == pytest.approx((0.5 * 0 + 0.5 * r_bar) / 365)
+
+
+def test_adaptive_smoothing_keeps_a_place_that_stays_hot() -> None:
+    # one incident in each half of the long-term window, in the same cell: share 1
+    frame = incidents([_evening("2016-06-01"), _evening("2017-02-01")])
+    total, _ = _score(frame, plain_rules(neighbour_weight=0.5, adaptive_smoothing=True))
+    assert total.max() == pytest.approx(2 * 3 / 365)
+    assert np.count_nonzero(total) == 1
+    plain, _ = _score(frame, plain_rules(neighbour_weight=0.5))
+    assert plain.max() == pytest.approx(0.25 * 2 * 3 / 365)  # plain smoothing spreads it
+    # the second incident 500 m away: nothing persisted, so plain smoothing again
+    moved = incidents([_evening("2016-06-01"), {**_evening("2017-02-01"), "x": X + 500}])
+    total, _ = _score(moved, plain_rules(neighbour_weight=0.5, adaptive_smoothing=True))
+    assert total.max() == pytest.approx(0.25 * 3 / 365)
 
 
 def test_recent_activity_decays_with_its_half_life() -> None:
