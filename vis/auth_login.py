@@ -52,7 +52,8 @@ class LoginPolicy:
 @dataclass(frozen=True)
 class Attempt:
     """The outcome. ``reason``: ok, unknown, wrong_password, locked, disabled, oidc_only (from
-    :func:`vis.auth.settle_login`), or client_throttled / client_locked (refused unchecked)."""
+    :func:`vis.auth.settle_login`), or client_busy / client_throttled / client_locked (refused
+    unchecked)."""
 
     user: User | None
     reason: str

@@ -11,7 +11,8 @@ Per client address:
 Every attempt is reserved (under the write lock) before its password is checked and settled after
 it, and failures plus attempts in flight never exceed ``max_failed``: parallel attempts from one
 client cannot slip past the limit together, while a clean client (an office behind one address)
-may still log in many users at once. Refused attempts cost no password check and are not counted.
+may still log in many users at once, up to ``max_failed`` at the same moment (more are refused as
+"busy" for a second). Refused attempts cost no password check and are not counted.
 Reservations of a process that died are dropped after a pause of ``lockout`` without attempts.
 Client addresses are personal data: a client without failures keeps no row after its login, and
 rows without an attempt for a day (and not locked) are deleted at the next login of any client.
@@ -77,7 +78,7 @@ class ClientPolicy:
 class Gate:
     """May this attempt go on? ``retry_after_s``: when it may try again, if refused."""
 
-    state: Literal["open", "throttled", "locked"]
+    state: Literal["open", "busy", "throttled", "locked"]
     retry_after_s: float = 0.0
 
     @property
@@ -128,7 +129,9 @@ def reserve(conn: Connection, client: str, policy: ClientPolicy, now: dt.datetim
     if now - row.last_attempt_at >= policy.lockout:
         pending = 0  # nothing is checked for that long: reservations of a process that died
     if failures + pending >= policy.max_failed:
-        return Gate("throttled", 1.0)  # the attempts in flight may still lock the client
+        # The attempts in flight may still lock the client. A client without a run of failures
+        # is only busy (many users behind one address at once): it is told so, not accused.
+        return Gate("busy" if failures < policy.throttle_after else "throttled", 1.0)
     delay = policy.delay_s(failures)
     # Clamped: a parallel attempt may have stamped a later time than this attempt's own ``now``.
     wait = delay - max((now - row.last_attempt_at).total_seconds(), 0.0)

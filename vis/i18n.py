@@ -30,6 +30,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Te veel mislukte inlogpogingen vanaf dit adres. Probeer het over {seconds} s opnieuw.",
         "Too many failed logins from this address. Try again in {seconds} s.",
     ),
+    "login.busy": (
+        "Er worden nu veel inlogpogingen tegelijk verwerkt vanaf dit adres. Probeer het over "
+        "{seconds} s opnieuw.",
+        "Many logins from this address are being processed right now. Try again in {seconds} s.",
+    ),
     "login.client_locked": (
         "Te veel mislukte inlogpogingen vanaf dit adres: inloggen is hier {minutes} min "
         "geblokkeerd.",

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, select
 from vis import audit
 from vis.auth import add_user
 from vis.auth_login import Attempt, LoginPolicy, attempt_login
-from vis.auth_throttle import LOOPBACK, ClientPolicy, client_key
+from vis.auth_throttle import LOOPBACK, ClientPolicy, client_key, reserve
 from vis.db.schema import audit_log, login_clients
 
 GOOD = "Sterk-Wachtwoord-2024!"
@@ -181,7 +181,7 @@ def test_parallel_attempts_from_one_client_cannot_pass_the_limit(engine: Engine)
         t.join()
     assert len(results) == 10
     assert results.count("unknown") == 4  # exactly max_failed passwords were checked
-    assert set(results) - {"unknown"} <= {"client_throttled", "client_locked"}
+    assert set(results) - {"unknown"} <= {"client_busy", "client_throttled", "client_locked"}
     assert len(_entries(engine, audit.LOCKOUT)) == 1
     with engine.connect() as conn:
         assert audit.verify_chain(conn).ok
@@ -202,3 +202,19 @@ def test_many_users_behind_one_address_log_in_at_once(engine: Engine) -> None:
     for t in threads:
         t.join()
     assert results == ["ok"] * 12
+
+
+def test_a_clean_client_over_the_in_flight_cap_is_busy_not_accused(engine: Engine) -> None:
+    policy = ClientPolicy(max_failed=3, throttle_after=2)
+    with engine.begin() as conn:
+        gates = [reserve(conn, "203.0.113.70", policy, T0) for _ in range(4)]
+    assert [g.state for g in gates] == ["open", "open", "open", "busy"]
+    assert gates[-1].retry_after_s == 1.0
+    with engine.begin() as conn:
+        conn.execute(
+            login_clients.update()
+            .where(login_clients.c.client == "203.0.113.70")
+            .values(failures=2, pending=1, last_failure_at=T0)
+        )
+        later = reserve(conn, "203.0.113.70", policy, _seconds(120))
+    assert later.state == "throttled"  # a client with a run of failures is throttled

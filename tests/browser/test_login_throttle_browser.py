@@ -100,12 +100,12 @@ def test_a_client_address_is_throttled_and_locked_out_others_log_in(
     assert _fail(attacker, strict, "supervisor", "fout-1").startswith("Inloggen mislukt")
     assert _fail(attacker, strict, "admin", "fout-2").startswith("Inloggen mislukt")
     # The third attempt, within the second's one-second delay: refused unchecked.
-    assert "Wacht 1 seconden" in _fail(attacker, strict, "supervisor", PASSWORD)
+    assert "Probeer het over 1 s opnieuw" in _fail(attacker, strict, "supervisor", PASSWORD)
     attacker.wait_for_timeout(1100)
     assert _fail(attacker, strict, "evaluator", "fout-3").startswith("Inloggen mislukt")
     # Locked out: even the right password does not get in from this address.
     blocked = _fail(attacker, strict, "supervisor", PASSWORD)
-    assert "inloggen is hier 10 minuten geblokkeerd" in blocked
+    assert "inloggen is hier 10 min geblokkeerd" in blocked
     attacker.context.close()
 
     # Another address and a loopback client (no forwarded address) are not affected.

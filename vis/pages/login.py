@@ -104,6 +104,9 @@ def _local_login() -> None:
     if attempt.reason == "client_locked":
         st.error(tr("login.client_locked", minutes=math.ceil(attempt.retry_after_s / 60)))
         return
+    if attempt.reason == "client_busy":
+        st.warning(tr("login.busy", seconds=math.ceil(attempt.retry_after_s)))
+        return
     if attempt.reason == "client_throttled":
         st.error(tr("login.throttled", seconds=math.ceil(attempt.retry_after_s)))
         return
