@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, case, func, insert, select
 
+from vis import audit
+from vis.db.engine import WRITE_LOCK
 from vis.db.schema import (
     areas,
     audit_log,
@@ -235,9 +237,14 @@ def record_visit(
     visited_at: dt.datetime,
     duration_min: int | None = None,
     note: str | None = None,
+    client: str | None = None,
 ) -> int:
+    """Store a patrol visit and its audit entry in one transaction; returns the visit's id.
+
+    Either both commit or neither: a visit never exists without the entry that says who made it.
+    """
     note = (note or "").strip()[:500] or None
-    with engine.begin() as conn:
+    with engine.connect().execution_options(**{WRITE_LOCK: True}) as conn, conn.begin():
         result = conn.execute(
             insert(patrol_visits).values(
                 briefing_id=briefing_id,
@@ -251,7 +258,16 @@ def record_visit(
         )
         key = result.inserted_primary_key
         assert key is not None
-        return int(key[0])
+        visit_id = int(key[0])
+        audit.append_in(
+            conn,
+            audit.VISIT,
+            username=username,
+            target=f"briefing:{briefing_id}/hotspot:{hotspot_id}",
+            detail={"visit": visit_id},
+            client=client,
+        )
+        return visit_id
 
 
 def visits_for(

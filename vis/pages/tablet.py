@@ -12,16 +12,15 @@ from typing import Any
 
 import streamlit as st
 
-from vis import audit
 from vis.auth import User
 from vis.pages.briefing_parts import spot_categories, spot_title
 from vis.pages.common import (
     TABLET_CSS,
     Resources,
+    client_id,
     h,
     inject_css,
     local,
-    log,
     require,
     resources,
     shift_labels,
@@ -55,7 +54,7 @@ def _record(res: Resources, user: User, row: BriefingRow, spot: dict[str, Any], 
     duration = st.session_state.get(f"dur_{row.id}_{hid}")
     note = st.session_state.get(f"note_{row.id}_{hid}") or None
     now = dt.datetime.now(dt.UTC)
-    visit_id = record_visit(
+    record_visit(
         res.engine,
         briefing_id=row.id,
         hotspot_id=hid,
@@ -63,9 +62,9 @@ def _record(res: Resources, user: User, row: BriefingRow, spot: dict[str, Any], 
         visited_at=now,
         duration_min=int(duration) if duration else None,
         note=note,
+        client=client_id(),
     )
     st.session_state[key] = time.monotonic()
-    log(audit.VISIT, target=f"briefing:{row.id}/hotspot:{hid}", detail={"visit": visit_id})
     st.toast(
         tr("tab.saved", rank=spot.get("rank", "?"), time=local(now, "%H:%M")),
         icon=":material/check_circle:",
