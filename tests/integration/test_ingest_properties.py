@@ -3,9 +3,6 @@
 For generated extracts (arbitrary text in any column, CSV or JSON): every received row is counted
 once (received = inserted + updated + unchanged + quarantined, and the database holds exactly that),
 and loading the same file again changes nothing. The budget is small and fixed (derandomized).
-
-Inputs that would hit a bug pinned by an ``xfail`` test (here or in the unit tests) are steered
-clear of by :func:`_avoid_known_bugs`; remove a case there once its bug is fixed.
 """
 
 from __future__ import annotations
@@ -14,8 +11,6 @@ import datetime as dt
 import functools
 import itertools
 import json
-import math
-import re
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +38,6 @@ BUDGET = settings(
 DATE_COLUMNS = (c.BEGIN, c.END, c.KNOWN)
 COUNT_COLUMNS = (c.SUSPECTS, c.ARRESTS)
 SPECIAL = list(';,"\n\r\t\x00\x1a \u00a0éë€')
-#: A time followed by an offset of hours only ("08:15+01", "08:15:00+1").
-_HOUR_OFFSET = re.compile(r"[T ]\d[\d:.]*\s*[+-]\d{1,2}$")
 _EXAMPLE = itertools.count()
 
 
@@ -84,14 +77,20 @@ def _value(column: str, encoding: str) -> st.SearchStrategy[str]:
         iso = st.builds(
             lambda d, off: d.isoformat(timespec="seconds") + off,
             _DAYS,
-            st.sampled_from(["", "Z", "+02:00"]),
+            st.sampled_from(["", "Z", "+02:00", "+01", "-5"]),
         )
-        odd = st.sampled_from(["", "31-02-2017 10:00", "26-03-2017 02:30", "2017"])
+        odd = st.sampled_from(
+            ["", "31-02-2017 10:00", "26-03-2017 02:30", "2017", "0001-01-01", "1850-01-01"]
+        )
         return st.one_of(dutch, dutch, iso, odd, free)
     if column in (c.REPORT, c.ATTEMPT, c.SOLVED):
         return st.one_of(st.sampled_from(["J", "N", "", "X"]), free)
     if column in COUNT_COLUMNS:
-        return st.one_of(st.integers(-1, 5).map(str), st.sampled_from(["", "1,5"]), free)
+        return st.one_of(
+            st.integers(-1, 5).map(str),
+            st.sampled_from(["", "1,5", "2147483647", "3000000000", "99999999999999999999"]),
+            free,
+        )
     if column in (c.X, c.Y):
         base = 155_000 if column == c.X else 463_000
         number = st.floats(base - 5000, base + 5000, allow_nan=False)
@@ -165,31 +164,6 @@ def deliveries(draw: st.DrawFn) -> tuple[str, str, str, list[dict[str, str]]]:
     return fmt, encoding, sep, rows
 
 
-def _avoid_known_bugs(rows: list[dict[str, str]], dialect: str) -> None:
-    """Steer clear of bugs pinned by xfail tests, by changing the value rather than dropping it."""
-    for row in rows:
-        for col in DATE_COLUMNS:
-            text = row[col].strip()
-            if _HOUR_OFFSET.search(text):  # test_an_iso_moment_with_an_hour_only_offset...
-                row[col] = text + ":00"
-            if re.match(r"000[01]", text):  # test_an_iso_moment_in_year_one_is_quarantined
-                row[col] = "x" + text
-        for col in COUNT_COLUMNS:
-            try:
-                number = float(row[col].strip())
-            except ValueError:
-                continue
-            # test_a_count_beyond_the_integer_column_is_quarantined (+ the int64 crash)
-            if math.isfinite(number) and number > 2**31 - 1:
-                row[col] = "1"
-        if dialect == "postgresql":
-            for col, value in row.items():
-                # test_a_nul_character_in_a_text_field_does_not_fail_the_run
-                row[col] = value.replace("\x00", "")
-            # test_an_over_long_incident_id_is_quarantined_not_fatal
-            row[c.ID] = row[c.ID].strip()[:64]
-
-
 def _field(value: str, sep: str) -> str:
     if any(ch in value for ch in (sep, '"', "\r", "\n")):
         return '"' + value.replace('"', '""') + '"'
@@ -222,7 +196,6 @@ def test_every_row_is_counted_once_and_a_second_load_changes_nothing(
     ctx: IngestContext, tmp_path: Path, delivery: tuple[str, str, str, list[dict[str, str]]]
 ) -> None:
     fmt, encoding, sep, rows = delivery
-    _avoid_known_bugs(rows, ctx.engine.dialect.name)
     path = _write(tmp_path / f"levering{next(_EXAMPLE)}", fmt, encoding, sep, rows)
     first = ingest_file(ctx, path)
     k = first.counts
@@ -280,11 +253,6 @@ def _file(tmp_path: Path, lines: list[str]) -> Path:
     return path
 
 
-def _xfail_on(request: pytest.FixtureRequest, engine: Engine, dialect: str, reason: str) -> None:
-    if engine.dialect.name == dialect:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
-
-
 def test_a_second_load_of_a_file_with_an_incident_twice_changes_nothing(
     ctx: IngestContext, tmp_path: Path, example_lines: list[str]
 ) -> None:
@@ -320,31 +288,44 @@ def test_an_incident_without_coordinates_has_no_wgs84_in_the_database(
 
 
 def test_a_nul_character_in_a_text_field_does_not_fail_the_run(
-    request: pytest.FixtureRequest, ctx: IngestContext, tmp_path: Path, example_lines: list[str]
+    ctx: IngestContext, tmp_path: Path, example_lines: list[str]
 ) -> None:
-    _xfail_on(
-        request,
-        ctx.engine,
-        "postgresql",
-        "BUG: a NUL character in a stored text field (here Pleegstraatnaam) fails the whole run "
-        "on PostgreSQL (COPY: invalid byte sequence 0x00) instead of being cleaned or quarantined",
-    )
     lines = [example_lines[0], example_lines[1].replace("Stationsplein", "Stations\x00plein")]
     counts = ingest_file(ctx, _file(tmp_path, lines)).counts
     assert counts.received == 1
     assert counts.inserted + counts.quarantined == 1
 
 
-def test_a_count_beyond_the_integer_column_is_quarantined_not_fatal(
-    request: pytest.FixtureRequest, ctx: IngestContext, tmp_path: Path, example_lines: list[str]
+def test_control_characters_in_text_fields_are_stored_clean(
+    ctx: IngestContext, tmp_path: Path, example_lines: list[str]
 ) -> None:
-    _xfail_on(
-        request,
-        ctx.engine,
-        "postgresql",
-        "BUG: Verdachten = 3000000000 passes normalise and fails the whole run on PostgreSQL "
-        "(NumericValueOutOfRange in COPY)",
-    )
+    line = example_lines[1].replace("Stationsplein", "Stations\x00plein\x1a")
+    line = line.replace(";Woning;", ";Woning\tachter;")
+    counts = ingest_file(ctx, _file(tmp_path, [example_lines[0], line])).counts
+    assert (counts.received, counts.inserted) == (1, 1)
+    with ctx.engine.connect() as conn:
+        row = conn.execute(select(incidents.c.street, incidents.c.object_kind)).one()
+    assert (row.street, row.object_kind) == ("Stationsplein", "Woning achter")
+
+
+def test_an_incident_id_with_a_nul_is_quarantined_with_its_raw_row(
+    ctx: IngestContext, tmp_path: Path, example_lines: list[str]
+) -> None:
+    line = example_lines[1].replace("PL0900_BVH_7100001", "PL0900_BVH\x00_7100001", 1)
+    counts = ingest_file(ctx, _file(tmp_path, [example_lines[0], line])).counts
+    assert (counts.received, counts.quarantined) == (1, 1)
+    with ctx.engine.connect() as conn:
+        held = conn.execute(
+            select(quarantine.c.incident_id, quarantine.c.reason, quarantine.c.raw)
+        ).one()
+    assert held.reason == "Incident Identificatie bevat een stuurteken"
+    assert held.incident_id == "PL0900_BVH_7100001"
+    assert held.raw[c.ID] == "PL0900_BVH\x00_7100001"
+
+
+def test_a_count_beyond_the_integer_column_is_quarantined_not_fatal(
+    ctx: IngestContext, tmp_path: Path, example_lines: list[str]
+) -> None:
     header, first = example_lines[0], example_lines[1]
     lines = [header, first.replace(";J;N;0;0;N;Woning;", ";J;N;3000000000;0;N;Woning;")]
     counts = ingest_file(ctx, _file(tmp_path, lines)).counts
@@ -353,32 +334,22 @@ def test_a_count_beyond_the_integer_column_is_quarantined_not_fatal(
 
 
 def test_an_over_long_incident_id_is_quarantined_not_fatal(
-    request: pytest.FixtureRequest, ctx: IngestContext, tmp_path: Path, example_lines: list[str]
+    ctx: IngestContext, tmp_path: Path, example_lines: list[str]
 ) -> None:
-    _xfail_on(
-        request,
-        ctx.engine,
-        "postgresql",
-        "BUG: an Incident Identificatie longer than 64 characters is quarantined by normalise, but "
-        "quarantine.incident_id is VARCHAR(64) too, so writing the quarantine row fails the whole "
-        "run on PostgreSQL (StringDataRightTruncation)",
-    )
     header, first, second = example_lines[0], example_lines[1], example_lines[2]
     long_id = "PL0900_BVH_" + "9" * 60
     path = _file(tmp_path, [header, first.replace("PL0900_BVH_7100001", long_id, 1), second])
     counts = ingest_file(ctx, path).counts
     assert (counts.received, counts.inserted, counts.quarantined) == (2, 1, 1)
     with ctx.engine.connect() as conn:
-        reason = conn.execute(select(quarantine.c.reason)).scalar_one()
-    assert reason == "veld id is langer dan 64 tekens"
+        held = conn.execute(
+            select(quarantine.c.reason, quarantine.c.incident_id, quarantine.c.raw)
+        ).one()
+    assert held.reason == "veld id is langer dan 64 tekens"
+    assert held.incident_id == long_id[:63] + "…"
+    assert held.raw[c.ID] == long_id
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an ISO moment in year 1 ('0001-01-01') is accepted and becomes a UTC moment in "
-    "year 0: PostgreSQL refuses the run (DatetimeFieldOverflow), SQLite stores a value that "
-    "cannot be read back",
-)
 def test_an_iso_moment_in_year_one_is_quarantined(
     ctx: IngestContext, tmp_path: Path, example_lines: list[str]
 ) -> None:
@@ -389,3 +360,39 @@ def test_an_iso_moment_in_year_one_is_quarantined(
     except IngestError as exc:
         pytest.fail(f"the run failed: {exc}")
     assert counts.quarantined == 1
+
+
+def test_a_json_file_of_only_non_objects_quarantines_every_element(
+    ctx: IngestContext, tmp_path: Path
+) -> None:
+    path = tmp_path / "extract.json"
+    path.write_text(json.dumps({"incidenten": [1, "x", None], "volgende": None}), "utf-8")
+    result = ingest_file(ctx, path)
+    assert (result.counts.received, result.counts.quarantined) == (3, 3)
+    with ctx.engine.connect() as conn:
+        rows = conn.execute(select(quarantine.c.row_number, quarantine.c.reason)).all()
+    assert sorted(rows) == [(n, "element is geen object") for n in (1, 2, 3)]
+
+
+def test_a_file_that_is_no_xlsx_fails_its_run_with_a_clear_error(
+    ctx: IngestContext, tmp_path: Path
+) -> None:
+    path = tmp_path / "extract.xlsx"
+    path.write_bytes(b"<html>503 Service Unavailable</html>")
+    with pytest.raises(IngestError, match="dit is geen XLSX-bestand"):
+        ingest_file(ctx, path)
+    with ctx.engine.connect() as conn:
+        run = conn.execute(select(ingest_runs.c.status, ingest_runs.c.error)).one()
+    assert run.status == "failed" and "XLSX onleesbaar" in run.error
+
+
+def test_a_format_error_quoting_a_nul_still_leaves_a_failed_ledger_row(
+    ctx: IngestContext, tmp_path: Path, example_lines: list[str]
+) -> None:
+    header = example_lines[0] + ";Eigen\x00kolom;Eigen\x00kolom"
+    path = _file(tmp_path, [header, example_lines[1] + ";a;b"])
+    with pytest.raises(IngestError, match="dubbele kolom"):
+        ingest_file(ctx, path)
+    with ctx.engine.connect() as conn:
+        run = conn.execute(select(ingest_runs.c.status, ingest_runs.c.error)).one()
+    assert run.status == "failed" and "\x00" not in run.error
