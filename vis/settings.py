@@ -337,12 +337,15 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
     cfg = config_path(path).resolve()
     raw = _read_toml(cfg)
     raw["config_dir"] = cfg.parent
-    categories_file = raw.get("ingest", {}).get("categories_file", "categories.toml")
-    cat_path = Path(categories_file)
-    if not cat_path.is_absolute():
-        cat_path = cfg.parent / cat_path
-    if "categories" not in raw and cat_path.exists():
-        raw["categories"] = _read_toml(cat_path).get("category", [])
+    ingest = raw.get("ingest")
+    categories_file = (ingest if isinstance(ingest, dict) else {}).get(
+        "categories_file", "categories.toml"
+    )
+    # A categories_file of the wrong type is left to the validation below to report.
+    if isinstance(categories_file, str) and "categories" not in raw:
+        cat_path = cfg.parent / Path(categories_file)  # an absolute path stays absolute
+        if cat_path.is_file():
+            raw["categories"] = _read_toml(cat_path).get("category", [])
     try:
         return Settings.model_validate(raw)
     except ValidationError as exc:

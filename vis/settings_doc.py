@@ -59,10 +59,8 @@ def _default(info: FieldInfo) -> str:
 
 
 def _type(info: FieldInfo) -> str:
-    text = (
-        (typing.get_origin(info.annotation)
-        and str(info.annotation))
-        or getattr(info.annotation, "__name__", str(info.annotation))
+    text = (typing.get_origin(info.annotation) and str(info.annotation)) or getattr(
+        info.annotation, "__name__", str(info.annotation)
     )
     return str(text).replace("typing.", "").replace("|", "\\|")
 

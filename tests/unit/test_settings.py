@@ -75,6 +75,8 @@ def test_database_url_comes_from_the_environment_first(tmp_path: Path, monkeypat
         ("[geo]\nunknown_key = 1\n", "geo.unknown_key"),
         ("[[sources]]\nname = 'x'\nurl = 'https://x/no-template'\n", "vanaf"),
         ("this is not toml", "not valid TOML"),
+        ("[ingest]\ncategories_file = 0\n", "ingest.categories_file"),
+        ("ingest = 5\n", "ingest"),
     ],
 )
 def test_invalid_configuration_names_the_problem(tmp_path: Path, toml: str, message: str) -> None:
