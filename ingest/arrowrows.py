@@ -3,7 +3,8 @@
 Normalised incidents travel as an Arrow table with :data:`SCHEMA`; :func:`to_frame` gives the
 pandas view of it. :func:`row_hash` gives the same 16 hex digits as pandas'
 ``hash_pandas_object(frame, index=False)`` over the data columns of the pandas view (as the
-loader has always stored), but hashes each distinct text once instead of once per row.
+loader has always stored), but hashes each distinct text once instead of once per row; columns
+added later (:data:`LATER_HASH_COLUMNS`) are mixed in only where a row has a value in them.
 """
 
 from __future__ import annotations
@@ -19,8 +20,13 @@ from ingest.columns import ROW
 from vis.db.schema import INCIDENT_DATA_COLUMNS
 
 OUTPUT_COLUMNS = ("id", *INCIDENT_DATA_COLUMNS, "row_hash", ROW)
+#: Data columns added after the first release. They enter a row's hash only where the row has a
+#: value in one of them, so that the stored hashes of rows without them stay valid.
+LATER_HASH_COLUMNS = ("police_neighbourhood", "buurt_code")
 #: The data columns that make up the row hash (all data columns but the derived lon/lat).
-HASH_COLUMNS = tuple(k for k in INCIDENT_DATA_COLUMNS if k not in ("lon", "lat"))
+HASH_COLUMNS = tuple(
+    k for k in INCIDENT_DATA_COLUMNS if k not in ("lon", "lat", *LATER_HASH_COLUMNS)
+)
 _TIMESTAMP = pa.timestamp("us", tz="UTC")
 _TYPES = {
     **dict.fromkeys(("begin_at", "end_at", "known_at"), _TIMESTAMP),
@@ -199,6 +205,14 @@ def row_hash(data: Mapping[str, pa.Array]) -> pa.Array:
             out *= mult
             mult += np.uint64(82520 + 2 * (len(HASH_COLUMNS) - i))
         out += np.uint64(97531)
+        later = [name for name in LATER_HASH_COLUMNS if name in data]
+        if later:
+            present = np.zeros(n, bool)
+            mixed = out.copy()
+            for name in later:
+                present |= mask(pc.is_valid(data[name]))
+                mixed = (mixed ^ _hash_column(data[name])) * np.uint64(1000003)
+            out = np.where(present, mixed, out)
     pairs = out.astype(">u8").view(np.uint8).reshape(-1, 8)
     hexed = np.empty((n, 16), np.uint8)
     hexed[:, 0::2], hexed[:, 1::2] = _HEX[pairs >> 4], _HEX[pairs & 15]

@@ -62,7 +62,7 @@ _TEXT_LIMITS = {
     name: _text_limit(name)
     for name in (
         *("id", "source_registration", "mk_code", "mk_label", "street", "house_number"),
-        *("postcode", "place", "police_area", "object_kind", "projects"),
+        *("postcode", "place", "police_area", "police_neighbourhood", "object_kind", "projects"),
     )
 }
 _QUARANTINE_ID_LIMIT = _text_limit("incident_id", quarantine)
@@ -74,6 +74,7 @@ class NormaliseParams:
     areas: AreaIndex
     crs: str = "EPSG:28992"
     keep_house_numbers: bool = False
+    buurten: AreaIndex | None = None  # buurt polygons, where the municipality configures them
 
 
 @dataclass(frozen=True)
@@ -284,6 +285,7 @@ def normalise(raw: pd.DataFrame, params: NormaliseParams) -> Normalised:
         "postcode": pc.utf8_upper(pc.replace_substring(_stored_text(table, c.POSTCODE), " ", "")),
         "place": _stored_text(table, c.PLACE),
         "police_area": _stored_text(table, c.POLICE_AREA),
+        "police_neighbourhood": _stored_text(table, c.POLICE_NEIGHBOURHOOD),
         "object_kind": _stored_text(table, c.OBJECT),
         "projects": _stored_text(table, c.PROJECTS),
     }
@@ -314,6 +316,7 @@ def normalise(raw: pd.DataFrame, params: NormaliseParams) -> Normalised:
     data.update({k: v.take(take) for k, v in (flags | counts).items()})
     data.update(x=pa.array(kept_x), y=pa.array(kept_y), lon=pa.array(lon), lat=pa.array(lat))
     data.update(area_code=area_code.take(where), municipality_code=municipality.take(where))
+    data["buurt_code"] = _buurt_codes(params.buurten, kept_x, kept_y)
     data["row_hash"] = ar.row_hash(data)
     data[c.ROW] = pa.array(raw[c.ROW].to_numpy(np.int64)[keep])
     out = pa.table({k: data[k] for k in OUTPUT_COLUMNS}, schema=ar.SCHEMA)
@@ -324,6 +327,15 @@ def normalise(raw: pd.DataFrame, params: NormaliseParams) -> Normalised:
         quarantine=_quarantine_frame(raw, ident, rejects),
         unmapped=ar.count_in_order(unmapped_rows, unmapped_keys),
     )
+
+
+def _buurt_codes(buurten: AreaIndex | None, x: np.ndarray, y: np.ndarray) -> pa.Array:
+    """The buurt of each point by point in polygon; null without buurten or outside them all."""
+    if buurten is None:
+        return ar.nulls(len(x))
+    codes = pa.array([b.code for b in buurten.areas] + [None], pa.string())
+    where = buurten.locate(x, y)
+    return codes.take(pa.array(np.where(where < 0, len(buurten.areas), where)))
 
 
 def _quarantine_frame(raw: pd.DataFrame, ident: pa.Array, rejects: _Rejects) -> pd.DataFrame:

@@ -66,12 +66,27 @@ def load_areas(settings: Settings) -> AreaIndex:
     )
 
 
+def load_buurten(settings: Settings) -> AreaIndex | None:
+    """The buurt polygons of ``geo.buurten_file``, or None where none are configured."""
+    geo = settings.geo
+    if not geo.buurten_file:
+        return None
+    return AreaIndex.from_geojson(
+        settings.resolve(geo.buurten_file),
+        code_property=geo.buurt_code_property,
+        name_property=geo.buurt_name_property,
+        municipality_property=geo.area_municipality_property,
+        population_property=geo.area_population_property,
+    )
+
+
 def build_context(settings: Settings, engine: Engine) -> IngestContext:
     params = NormaliseParams(
         categories=tuple(settings.categories),
         areas=load_areas(settings),
         crs=settings.geo.crs,
         keep_house_numbers=settings.ingest.keep_house_numbers,
+        buurten=load_buurten(settings),
     )
     return IngestContext(settings=settings, engine=engine, params=params)
 

@@ -62,6 +62,18 @@ class GeoSettings(_Frozen):
         "CBS Wijk- en buurtkaart 2019 (CC BY 4.0)",
         description="Credit for the area polygons, shown beside every map (Bron: CBS).",
     )
+    buurten_file: str = Field(
+        "",
+        description="Optional GeoJSON of the buurten (CBS buurten), relative to the config file; "
+        "in `crs`. Where set, every incident gets its buurt by point in polygon (`buurt_code`); "
+        "empty: no buurt (the police's own Pleegbuurt is kept either way).",
+    )
+    buurt_code_property: str = Field(
+        "buurtcode", description="Property holding the buurt code in `buurten_file`."
+    )
+    buurt_name_property: str = Field(
+        "buurtnaam", description="Property holding the buurt name in `buurten_file`."
+    )
     cell_size_m: float = Field(125.0, gt=0, description="Edge of a square grid cell in metres.")
     grid_origin_x: float = Field(
         0.0, description="Grid origin X in `crs`; fixed so that cell ids are stable."

@@ -97,6 +97,8 @@ INCIDENT_DATA_COLUMNS: tuple[str, ...] = (
     "lat",
     "area_code",
     "municipality_code",
+    "police_neighbourhood",
+    "buurt_code",
 )
 
 incidents = Table(
@@ -114,6 +116,7 @@ incidents = Table(
     Column("postcode", String(8)),
     Column("place", String(100)),
     Column("police_area", String(200), comment="Pleegwijk as the police know it"),
+    Column("police_neighbourhood", String(200), comment="Pleegbuurt as the police know it"),
     Column("begin_at", UtcDateTime(), nullable=False),
     Column("end_at", UtcDateTime(), comment="NULL: a point in time"),
     Column("known_at", UtcDateTime(), nullable=False, comment="Kennisname"),
@@ -130,6 +133,11 @@ incidents = Table(
     Column("lat", Float),
     Column("area_code", String(16), comment="Configured area (wijk) by point in polygon"),
     Column("municipality_code", String(8), comment="Municipality of that area"),
+    Column(
+        "buurt_code",
+        String(16),
+        comment="Configured buurt by point in polygon (geo.buurten_file); NULL without",
+    ),
     Column("row_hash", String(32), nullable=False, comment="Hash of the data columns"),
     Column("first_run_id", Integer, nullable=False),
     Column("last_run_id", Integer, nullable=False),
