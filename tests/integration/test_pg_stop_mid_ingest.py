@@ -21,12 +21,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from crashkit import (
+    ROWS,
+    clean_run_fingerprint,
+    extract,
+    fingerprint,
+    ledger,
+    run_child,
+    start_child,
+)
 from sqlalchemy import Engine, func, select
-from test_ingest_crash import ROWS, _extract, _fingerprint, _run_child, _start_child
 
 from vis.db.engine import make_engine
 from vis.db.migrate import upgrade
-from vis.db.schema import incident_changes, incidents, ingest_runs, quarantine
+from vis.db.schema import incident_changes, incidents, quarantine
 
 
 def _pg_bin() -> Path | None:
@@ -118,20 +126,12 @@ def _counts(engine: Engine) -> tuple[int, int, int]:
         )
 
 
-def _runs(engine: Engine) -> list[tuple[str, str | None]]:
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(ingest_runs.c.status, ingest_runs.c.error).order_by(ingest_runs.c.id)
-        ).all()
-    return [(r.status, r.error) for r in rows]
-
-
 def _wait_for_running_run(engine: Engine, child: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if child.poll() is not None:
             raise AssertionError(f"the ingest ended ({child.returncode}) before it ran")
-        if [s for s, _ in _runs(engine)] == ["running"]:
+        if [s for s, _ in ledger(engine)] == ["running"]:
             return
         time.sleep(0.05)
     raise AssertionError("the child never started its run")
@@ -140,11 +140,11 @@ def _wait_for_running_run(engine: Engine, child: subprocess.Popen[bytes]) -> Non
 def test_postgres_stopped_mid_ingest_then_restarted_recovers_fully(
     private_pg: PrivateCluster, tmp_path: Path
 ) -> None:
-    path = _extract(tmp_path)
+    path = extract(tmp_path)
     engine = make_engine(private_pg.url)
     try:
         upgrade(engine)
-        child = _start_child(private_pg.url, path)
+        child = start_child(private_pg.url, path)
         try:
             _wait_for_running_run(engine, child)
             time.sleep(0.5)  # into the chunk loop
@@ -161,24 +161,17 @@ def test_postgres_stopped_mid_ingest_then_restarted_recovers_fully(
         # Nothing of the interrupted run's data; its ledger row is failed, or still "running"
         # (the child could not reach the server to say so) until the next run marks it failed.
         assert _counts(engine) == (0, 0, 0)
-        [(status, _)] = _runs(engine)
+        [(status, _)] = ledger(engine)
         assert status in ("running", "failed")
 
-        _run_child(private_pg.url, path)
-        runs = _runs(engine)
+        run_child(private_pg.url, path)
+        runs = ledger(engine)
         assert [s for s, _ in runs] == ["failed", "success"]
         assert runs[0][1] is not None and runs[0][1].startswith("afgebroken")
-        recovered = _fingerprint(engine)
+        recovered = fingerprint(engine)
         assert recovered[0] == ROWS
     finally:
         engine.dispose()
 
     # An uninterrupted run of the same delivery into a fresh SQLite file gives the same rows.
-    clean_url = f"sqlite:///{tmp_path / 'clean.db'}"
-    clean = make_engine(clean_url)
-    upgrade(clean)
-    try:
-        _run_child(clean_url, path)
-        assert _fingerprint(clean) == recovered
-    finally:
-        clean.dispose()
+    assert clean_run_fingerprint(tmp_path, path) == recovered

@@ -13,12 +13,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from crashkit import ROWS, extract, fingerprint, ledger
 from sqlalchemy import Engine, func, select
-from test_ingest_crash import ROWS, _extract, _fingerprint
 
 from vis.db.engine import make_engine
 from vis.db.migrate import upgrade
-from vis.db.schema import incidents, ingest_runs, job_executions
+from vis.db.schema import incidents, job_executions
 
 #: A scheduler whose only job ingests the file at the given time. The SQLite job lock's lease is
 #: cut to 3 s (the setting's minimum is 60 s), so the test need not wait for a dead holder's lease.
@@ -62,14 +62,6 @@ def _wait(condition: Callable[[], bool], proc: subprocess.Popen[bytes], what: st
         time.sleep(0.05)
 
 
-def _runs(engine: Engine) -> list[tuple[str, str | None]]:
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(ingest_runs.c.status, ingest_runs.c.error).order_by(ingest_runs.c.id)
-        ).all()
-    return [(r.status, r.error) for r in rows]
-
-
 def _firings(engine: Engine) -> list[str]:
     with engine.connect() as conn:
         return list(
@@ -84,14 +76,14 @@ def _soon(seconds: float) -> dt.datetime:
 def test_kill_9_of_the_scheduler_mid_ingest_then_the_next_firing_recovers(
     db_url: str, tmp_path: Path
 ) -> None:
-    path = _extract(tmp_path)
+    path = extract(tmp_path)
     log = tmp_path / "scheduler.log"
     engine = make_engine(db_url)
     upgrade(engine)
     first = _scheduler(db_url, path, _soon(1), log)
     second: subprocess.Popen[bytes] | None = None
     try:
-        _wait(lambda: [s for s, _ in _runs(engine)] == ["running"], first, "the ingest ran")
+        _wait(lambda: [s for s, _ in ledger(engine)] == ["running"], first, "the ingest ran")
         time.sleep(1.0)  # well into the chunk loop
         assert first.poll() is None, "the ingest finished before the scheduler could be killed"
         os.kill(first.pid, signal.SIGKILL)
@@ -99,7 +91,7 @@ def test_kill_9_of_the_scheduler_mid_ingest_then_the_next_firing_recovers(
         killed_at = time.monotonic()
         with engine.connect() as conn:
             assert conn.execute(select(func.count()).select_from(incidents)).scalar_one() == 0
-        assert [s for s, _ in _runs(engine)] == ["running"]
+        assert [s for s, _ in ledger(engine)] == ["running"]
         assert _firings(engine) == ["running"]  # the dead process's claim of its firing
 
         # A new scheduler process, its firing after the dead holder's lock lease ran out.
@@ -113,10 +105,10 @@ def test_kill_9_of_the_scheduler_mid_ingest_then_the_next_firing_recovers(
                 proc.kill()
                 proc.wait()
     try:
-        runs = _runs(engine)
+        runs = ledger(engine)
         assert [s for s, _ in runs] == ["failed", "success"]
         assert runs[0][1] is not None and runs[0][1].startswith("afgebroken")
-        count, _ = _fingerprint(engine)
+        count, _ = fingerprint(engine)
         assert count == ROWS  # every row once: the primary key admits no duplicate
         # The dead process's claim is closed as failed by the next scheduler, not left running.
         assert _firings(engine) == ["failed", "success"]
