@@ -55,15 +55,21 @@ class IngestContext:
     params: NormaliseParams
 
 
-def load_areas(settings: Settings) -> AreaIndex:
+def _area_file(settings: Settings, path: str, code: str, name: str) -> AreaIndex:
     geo = settings.geo
     return AreaIndex.from_geojson(
-        settings.resolve(geo.areas_file),
-        code_property=geo.area_code_property,
-        name_property=geo.area_name_property,
+        settings.resolve(path),
+        code_property=code,
+        name_property=name,
         municipality_property=geo.area_municipality_property,
         population_property=geo.area_population_property,
     )
+
+
+def load_areas(settings: Settings) -> AreaIndex:
+    """The configured areas (``geo.areas_file``: the wijken)."""
+    geo = settings.geo
+    return _area_file(settings, geo.areas_file, geo.area_code_property, geo.area_name_property)
 
 
 def load_buurten(settings: Settings) -> AreaIndex | None:
@@ -71,13 +77,7 @@ def load_buurten(settings: Settings) -> AreaIndex | None:
     geo = settings.geo
     if not geo.buurten_file:
         return None
-    return AreaIndex.from_geojson(
-        settings.resolve(geo.buurten_file),
-        code_property=geo.buurt_code_property,
-        name_property=geo.buurt_name_property,
-        municipality_property=geo.area_municipality_property,
-        population_property=geo.area_population_property,
-    )
+    return _area_file(settings, geo.buurten_file, geo.buurt_code_property, geo.buurt_name_property)
 
 
 def build_context(settings: Settings, engine: Engine) -> IngestContext:
