@@ -19,6 +19,7 @@ import pandas as pd
 from briefing.evaluation.areascan import AreaScan
 from briefing.evaluation.explain import nl_number
 from briefing.evaluation.report import PilotReport
+from vis.pdftext import latin1
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = ("csv", "xlsx", "pdf")
@@ -148,11 +149,7 @@ def _write_pdf(report: PilotReport, path: Path) -> None:
 
 
 def _latin(text: str) -> str:
-    """The core PDF fonts know Latin-1 only: replace the few characters outside it."""
-    table = {"–": "-", "≤": "<=", "≥": ">=", "→": "->", "’": "'", "‘": "'", "“": '"', "”": '"'}
-    for a, b in table.items():
-        text = text.replace(a, b)
-    return text.encode("latin-1", "replace").decode("latin-1")
+    return latin1(text)
 
 
 def _pdf_table(pdf: Any, title: str, frame: pd.DataFrame, columns: list[str]) -> None:

@@ -7,12 +7,11 @@ from dataclasses import dataclass, field
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-_REPLACE = str.maketrans({"—": "-", "–": "-", "≈": "~", "↑": "+", "↓": "-", "·": "-", "…": "..."})
+from vis.pdftext import latin1
 
 
 def _latin(text: object) -> str:
-    s = " ".join(("" if text is None else str(text)).translate(_REPLACE).split())
-    return s.encode("latin-1", "replace").decode("latin-1")
+    return latin1(text, one_line=True)
 
 
 @dataclass
