@@ -18,6 +18,7 @@ import pandas as pd
 
 from briefing.evaluation.areascan import AreaScan
 from briefing.evaluation.explain import nl_number
+from briefing.evaluation.indicators import wide
 from briefing.evaluation.report import PilotReport
 from vis.pdftext import latin1
 
@@ -136,16 +137,35 @@ def _write_pdf(report: PilotReport, path: Path) -> None:
     ]
     for line in lines:
         pdf.multi_cell(0, 5, _latin(line), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(2)
+    _pdf_key_figures(pdf, wide(report.indicators))
+    pdf.add_page()
     pdf.set_font("helvetica", "B", 11)
     pdf.cell(0, 7, "Toetsen in gewone taal", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("helvetica", "", 8)
     for text in report.comparisons["uitleg"]:
         pdf.multi_cell(0, 4.5, _latin(f"- {text}"), new_x="LMARGIN", new_y="NEXT")
-    _pdf_table(pdf, "Indicatoren", report.indicators, ["periode", "gebied", "omschrijving",
-               "aantal", "waarde", "eenheid", "doel", "doel_gehaald"])  # fmt: skip
+    _pdf_table(pdf, "Indicatoren met aantallen", report.indicators, ["periode", "gebied",
+               "omschrijving", "aantal", "waarde", "eenheid", "doel", "doel_gehaald"])  # fmt: skip
     _pdf_table(pdf, "Cijfers van buiten VIS", report.outside, list(report.outside.columns))
     pdf.output(str(path))
+
+
+def _pdf_key_figures(pdf: Any, table: pd.DataFrame) -> None:
+    """The indicators with each group's two periods side by side, and the targets."""
+    if table.empty:
+        return
+    pdf.ln(2)
+    pdf.set_font("helvetica", "B", 11)
+    pdf.cell(0, 7, "Kerncijfers", new_x="LMARGIN", new_y="NEXT")
+    groups: list[tuple[str, str]] = [(str(c[0]), str(c[1])) for c in table.columns if c[1]]
+    pdf.set_font("helvetica", "", 7)
+    with pdf.table(text_align="LEFT", col_widths=(34, 24, *(14,) * len(groups), 30)) as out:
+        heads = [f"{g.removesuffix('gebied')} {p.removesuffix('periode')}" for g, p in groups]
+        out.row(["indicator", "eenheid", *heads, "doel"])
+        for _, row in table.iterrows():
+            labels = (row[("omschrijving", "")], row[("eenheid", "")])
+            values = (_text(row[c]) for c in groups)
+            out.row([_latin(str(v)) for v in (*labels, *values, row[("doel", "")])])
 
 
 def _latin(text: str) -> str:

@@ -164,18 +164,33 @@ def indicator_table(
 
 
 def wide(table: pd.DataFrame) -> pd.DataFrame:
-    """Indicators as rows, (group, period) as columns: the table an evaluator reads."""
+    """Indicators as rows, (group, period) as columns: the table an evaluator reads.
+
+    One row per indicator in the order of ``table``; one column per (gebied, periode), the
+    periods of each gebied side by side, both in order of first appearance; ``doel`` is empty where
+    an indicator has no target.
+    """
     if table.empty:
         return table
-    pivot = table.pivot_table(
-        index=["indicator", "omschrijving", "eenheid", "doel"],
-        columns=["gebied", "periode"],
-        values="waarde",
-        aggfunc="first",
-        sort=False,
-        dropna=False,
+    keys = ["indicator", "omschrijving", "eenheid", "doel"]
+    frame = table.assign(doel=table["doel"].fillna("").astype(str))
+    rows = pd.MultiIndex.from_frame(frame.drop_duplicates(keys)[keys])
+    present = set(zip(frame["gebied"], frame["periode"], strict=True))
+    columns = pd.MultiIndex.from_tuples(
+        [
+            (g, p)
+            for g in dict.fromkeys(frame["gebied"])
+            for p in dict.fromkeys(frame["periode"])
+            if (g, p) in present
+        ],
+        names=["gebied", "periode"],
     )
-    return pivot.reset_index()
+    values = (
+        frame.drop_duplicates([*keys, "gebied", "periode"])
+        .set_index([*keys, "gebied", "periode"])["waarde"]
+        .unstack(["gebied", "periode"])
+    )
+    return values.reindex(index=rows, columns=columns).reset_index()
 
 
 OUTSIDE_COLUMNS = ["kenmerk", "omschrijving", "waarde", "eenheid", "jaar", "bron", "doel"]

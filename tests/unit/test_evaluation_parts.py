@@ -244,3 +244,31 @@ def test_neutralise_formula_prefixes() -> None:
     assert [neutralise(v) for v in ("=1+1", "+31", "-x", "@SUM", "ok", -1.5, float("nan"))] == [
         "'=1+1", "'+31", "'-x", "'@SUM", "ok", -1.5, None,
     ]  # fmt: skip
+
+
+def test_the_wide_indicator_table_has_one_row_per_indicator_and_periods_side_by_side() -> None:
+    from briefing.evaluation.indicators import wide
+
+    long = pd.DataFrame(
+        [
+            (p, g, ind, om, "per 1.000", doel, v)
+            for p in ("basisperiode", "pilotperiode")
+            for g in ("behandelgebied", "controlegebied")
+            for ind, om, doel, v in (
+                ("misdrijven", "Misdrijven", None, 10.0),
+                ("woninginbraak", "Woninginbraken", "≤ 4,1", 3.0),
+            )
+        ],
+        columns=["periode", "gebied", "indicator", "omschrijving", "eenheid", "doel", "waarde"],
+    )
+    long.loc[long["periode"] == "pilotperiode", "waarde"] += 1
+    table = wide(long)
+    assert table["indicator"].tolist() == ["misdrijven", "woninginbraak"]
+    assert table["doel"].tolist() == ["", "≤ 4,1"]
+    assert [c for c in table.columns if c[0].endswith("gebied")] == [
+        ("behandelgebied", "basisperiode"),
+        ("behandelgebied", "pilotperiode"),
+        ("controlegebied", "basisperiode"),
+        ("controlegebied", "pilotperiode"),
+    ]
+    assert table[("controlegebied", "pilotperiode")].tolist() == [11.0, 4.0]
