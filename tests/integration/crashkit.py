@@ -16,7 +16,7 @@ from vis.db.schema import incidents, ingest_runs
 
 ROWS = 60_000
 CHILD = r"""
-import sys
+import sys, time
 from pathlib import Path
 from ingest.runner import build_context, ingest_file
 from vis.db.engine import make_engine
@@ -24,8 +24,18 @@ from vis.settings import load_settings
 settings = load_settings()
 small_chunks = settings.ingest.model_copy(update={"chunk_rows": 2000})
 settings = settings.model_copy(update={"ingest": small_chunks})
-ingest_file(build_context(settings, make_engine(sys.argv[1])), Path(sys.argv[2]))
+# A pause after each chunk (argv[3], seconds) keeps a run going long enough to be killed in the
+# middle, however fast the machine loads.
+pause = float(sys.argv[3]) if len(sys.argv) > 3 else 0.0
+ingest_file(
+    build_context(settings, make_engine(sys.argv[1])),
+    Path(sys.argv[2]),
+    progress=(lambda _rows: time.sleep(pause)) if pause else None,
+)
 """
+#: The pause after each of the child's 2,000-row chunks when it is to be killed mid-run: 30 chunks
+#: take at least 3 s.
+KILLABLE_PAUSE_S = 0.1
 
 
 def extract(tmp_path: Path) -> Path:
@@ -49,8 +59,10 @@ def fingerprint(engine: Engine) -> tuple[int, str]:
 
 
 def start_child(url: str, path: Path) -> subprocess.Popen[bytes]:
+    """An ingest of ``path`` in a child process, slowed so that a test can kill it mid-run."""
     return subprocess.Popen(
-        [sys.executable, "-c", CHILD, url, str(path)], stderr=subprocess.DEVNULL
+        [sys.executable, "-c", CHILD, url, str(path), str(KILLABLE_PAUSE_S)],
+        stderr=subprocess.DEVNULL,
     )
 
 

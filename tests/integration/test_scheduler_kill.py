@@ -23,7 +23,7 @@ from vis.db.schema import incidents, job_executions
 #: A scheduler whose only job ingests the file at the given time. The SQLite job lock's lease is
 #: cut to 3 s (the setting's minimum is 60 s), so the test need not wait for a dead holder's lease.
 SCHEDULER = r"""
-import datetime as dt, logging, sys
+import datetime as dt, logging, sys, time
 from pathlib import Path
 from apscheduler.triggers.date import DateTrigger
 from ingest.runner import build_context, ingest_file
@@ -40,7 +40,9 @@ settings = settings.model_copy(update={
 })
 engine = make_engine(url)
 context = build_context(settings, engine)
-run_scheduler(settings, engine, jobs={"ingest": lambda: ingest_file(context, path)},
+# A pause after each chunk keeps the run going long enough to be killed in the middle.
+slow = lambda _rows: time.sleep(0.1)
+run_scheduler(settings, engine, jobs={"ingest": lambda: ingest_file(context, path, progress=slow)},
               triggers={"ingest": DateTrigger(when)})
 """
 
@@ -85,7 +87,8 @@ def test_kill_9_of_the_scheduler_mid_ingest_then_the_next_firing_recovers(
     try:
         _wait(lambda: [s for s, _ in ledger(engine)] == ["running"], first, "the ingest ran")
         time.sleep(1.0)  # well into the chunk loop
-        assert first.poll() is None, "the ingest finished before the scheduler could be killed"
+        assert first.poll() is None, "the scheduler exited before it could be killed"
+        assert [s for s, _ in ledger(engine)] == ["running"], "the run ended before the kill"
         os.kill(first.pid, signal.SIGKILL)
         first.wait(timeout=10)
         killed_at = time.monotonic()
@@ -99,6 +102,9 @@ def test_kill_9_of_the_scheduler_mid_ingest_then_the_next_firing_recovers(
         _wait(lambda: _firings(engine)[-1:] == ["success"], second, "the next firing succeeded")
         second.send_signal(signal.SIGTERM)
         assert second.wait(timeout=30) == 0, log.read_text()[-2000:]
+    except BaseException:
+        engine.dispose()
+        raise
     finally:
         for proc in (first, second):
             if proc is not None and proc.poll() is None:
