@@ -328,10 +328,15 @@ def run_scheduler(
     previous: dict[int, Any] = {}
 
     def stop(signum: int, _frame: FrameType | None) -> None:
-        log.info("%s received: stopping after running jobs finish", signal.Signals(signum).name)
+        # Only async-signal-safe work here: the handler may interrupt the main thread inside a
+        # write to stderr, so the log line is written by the stopping thread.
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, signal.SIG_DFL)  # a second signal ends the process at once
-        threading.Thread(target=_shutdown, args=(scheduler,), name="vis-scheduler-stop").start()
+        name = signal.Signals(signum).name
+        stopper = threading.Thread(
+            target=_shutdown, args=(scheduler, name), name="vis-scheduler-stop"
+        )
+        stopper.start()
 
     def on_started(_event: SchedulerEvent) -> None:
         # Installed once started (in the main thread, inside start()). Before that there is
@@ -351,7 +356,8 @@ def run_scheduler(
     log.info("scheduler stopped")
 
 
-def _shutdown(scheduler: BlockingScheduler) -> None:
+def _shutdown(scheduler: BlockingScheduler, signal_name: str) -> None:
+    log.info("%s received: stopping after running jobs finish", signal_name)
     try:
         scheduler.shutdown(wait=True)
     except SchedulerNotRunningError:
