@@ -328,8 +328,8 @@ def run_scheduler(
     previous: dict[int, Any] = {}
 
     def stop(signum: int, _frame: FrameType | None) -> None:
-        # Only async-signal-safe work here: the handler may interrupt the main thread inside a
-        # write to stderr, so the log line is written by the stopping thread.
+        # Kept small: Python runs it in the main thread between any two bytecodes, possibly in
+        # the middle of a write to stderr, so the log line is written by the stopping thread.
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, signal.SIG_DFL)  # a second signal ends the process at once
         name = signal.Signals(signum).name
