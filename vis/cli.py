@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -24,6 +25,8 @@ log = logging.getLogger("vis")
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+#: The reader of the output went away (``vis status --json | head``): the shell's code for SIGPIPE.
+EXIT_BROKEN_PIPE = 141
 
 
 class CommandError(RuntimeError):
@@ -382,7 +385,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         settings = load_settings(args.config)
-        return int(args.func(settings, args))
+        code = int(args.func(settings, args))
+        sys.stdout.flush()  # here, so that a closed pipe is seen inside this try
+        return code
+    except BrokenPipeError:
+        # Quietly, as other command-line tools do; stdout goes to /dev/null so that the
+        # interpreter's last flush at exit does not fail on the closed pipe again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except (SettingsError, DatabaseUrlError) as exc:
         print(f"vis: {exc}", file=sys.stderr)
         return EXIT_USAGE

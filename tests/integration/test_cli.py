@@ -94,3 +94,25 @@ def test_ad_hoc_url_ingest_for_one_day(
     )
     assert failed.returncode != 0 and "404" in failed.stderr
     assert failed.stderr.strip().count("\n") == 0, failed.stderr
+
+
+def test_output_into_a_closed_pipe_ends_quietly(db_url: str, tmp_path: Path) -> None:
+    assert vis("init", db_url=db_url, cwd=tmp_path).returncode == 0
+    environ = {
+        **os.environ,
+        "VIS_DATABASE_URL": db_url,
+        "VIS_CONFIG": str(PROJECT_ROOT / "config" / "vis.toml"),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vis.cli", "status", "--json"],
+        cwd=tmp_path,
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before the command has written (like `| head -0`)
+    with proc.stderr:
+        err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
