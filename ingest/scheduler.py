@@ -338,11 +338,16 @@ def run_scheduler(
         )
         stopper.start()
 
+    ticking = threading.Event()
+
     def on_started(_event: SchedulerEvent) -> None:
         # Installed once started (in the main thread, inside start()). Before that there is
         # nothing to stop: SIGTERM ends the process and SIGINT raises KeyboardInterrupt.
         for sig in (signal.SIGTERM, signal.SIGINT):
             previous[sig] = signal.signal(sig, stop)
+        threading.Thread(
+            target=_tick, args=(scheduler, ticking), name="vis-scheduler-tick", daemon=True
+        ).start()
         for name, when in next_run_times(scheduler).items():
             log.info("job %s: next run at %s", name, when.isoformat())
 
@@ -351,9 +356,21 @@ def run_scheduler(
     try:
         scheduler.start()
     finally:
+        ticking.set()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     log.info("scheduler stopped")
+
+
+def _tick(scheduler: BlockingScheduler, done: threading.Event) -> None:
+    """Wake the scheduler's main thread every second until ``done``.
+
+    CPython runs a signal's handler in the main thread only, and a signal that the kernel hands
+    to another thread does not interrupt the main thread's wait for the next job, which may be
+    hours away: without this, SIGTERM or SIGINT could wait that long (seen as a rare hang).
+    """
+    while not done.wait(1.0):
+        scheduler.wakeup()
 
 
 def _shutdown(scheduler: BlockingScheduler, signal_name: str) -> None:
