@@ -194,7 +194,7 @@ def encoded_rows(csv_path: Path, out: Path) -> None:
     from ingest.encode import WriteContext, copy_payload
     from ingest.formats import read_extract
     from ingest.normalise import NormaliseParams, normalise
-    from ingest.runner import load_areas
+    from vis.areas import load_areas
     from vis.settings import load_settings
 
     settings = load_settings()

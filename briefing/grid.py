@@ -18,7 +18,7 @@ from scipy import ndimage
 from shapely import geometry as sgeom
 from shapely.ops import unary_union
 
-from vis.geo import Grid, to_wgs84
+from briefing.lattice import Grid, to_wgs84
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]

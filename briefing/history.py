@@ -17,8 +17,8 @@ import pandas as pd
 
 from briefing.aoristic import local_minutes, shift_fractions, shift_masks
 from briefing.grid import Frame
+from briefing.lattice import Grid
 from briefing.params import Rules, ShiftDef
-from vis.geo import Grid
 
 #: Columns the briefing reads; ``end_at`` may be empty (a point in time), ``x``/``y`` too.
 INCIDENT_COLUMNS: tuple[str, ...] = (

@@ -325,14 +325,19 @@ def load_rules(
 
 
 def code_fingerprint() -> str:
-    """Package version plus a hash of the ``briefing`` sources: changes when the rules code does."""
-    from vis import __version__
+    """Package version plus a hash of the ``briefing`` sources (the grid in ``lattice.py``
+    included): changes when the rules code does."""
+    from importlib.metadata import PackageNotFoundError, version
 
+    try:
+        release = version("vis")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        release = "0+source"
     digest = hashlib.sha256()
     for source in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(source.name.encode())
         digest.update(source.read_bytes())
-    return f"{__version__}+{digest.hexdigest()[:12]}"
+    return f"{release}+{digest.hexdigest()[:12]}"
 
 
 def rules_version(rules_text: bytes, code: str | None = None) -> str:

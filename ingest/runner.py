@@ -38,8 +38,8 @@ from ingest.load import (
 )
 from ingest.normalise import NormaliseParams
 from ingest.pipeline import Part, normalised
+from vis.areas import load_areas, load_buurten
 from vis.db.schema import ingest_runs
-from vis.geo import AreaIndex
 from vis.settings import Settings, SourceSettings
 
 log = logging.getLogger(__name__)
@@ -53,31 +53,6 @@ class IngestContext:
     settings: Settings
     engine: Engine
     params: NormaliseParams
-
-
-def _area_file(settings: Settings, path: str, code: str, name: str) -> AreaIndex:
-    geo = settings.geo
-    return AreaIndex.from_geojson(
-        settings.resolve(path),
-        code_property=code,
-        name_property=name,
-        municipality_property=geo.area_municipality_property,
-        population_property=geo.area_population_property,
-    )
-
-
-def load_areas(settings: Settings) -> AreaIndex:
-    """The configured areas (``geo.areas_file``: the wijken)."""
-    geo = settings.geo
-    return _area_file(settings, geo.areas_file, geo.area_code_property, geo.area_name_property)
-
-
-def load_buurten(settings: Settings) -> AreaIndex | None:
-    """The buurt polygons of ``geo.buurten_file``, or None where none are configured."""
-    geo = settings.geo
-    if not geo.buurten_file:
-        return None
-    return _area_file(settings, geo.buurten_file, geo.buurt_code_property, geo.buurt_name_property)
 
 
 def build_context(settings: Settings, engine: Engine) -> IngestContext:

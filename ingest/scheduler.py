@@ -88,20 +88,10 @@ def daily_ingest_job(settings: Settings, engine: Engine) -> None:
         )
 
 
-def daily_purge_job(settings: Settings, engine: Engine) -> None:
-    """Apply the retention periods (:mod:`vis.retention`); the purge logs itself in the audit."""
-    from vis.retention import purge
-
-    report = purge(engine, settings, username="planner")
-    log.info("daily purge: %s", report.counts())
-
-
 def default_jobs(settings: Settings, engine: Engine) -> dict[str, JobFunc]:
-    """The jobs that ``vis schedule`` runs, bound to their dependencies."""
-    return {
-        DAILY_INGEST: functools.partial(daily_ingest_job, settings, engine),
-        DAILY_PURGE: functools.partial(daily_purge_job, settings, engine),
-    }
+    """The jobs of ``ingest/`` that ``vis schedule`` runs, bound to their dependencies (the daily
+    purge belongs to ``vis/``: :func:`vis.services.jobs.scheduled_jobs` adds it)."""
+    return {DAILY_INGEST: functools.partial(daily_ingest_job, settings, engine)}
 
 
 # --- Triggers -------------------------------------------------------------------------------------
@@ -313,7 +303,7 @@ def run_scheduler(
     settings: Settings,
     engine: Engine,
     *,
-    jobs: Mapping[str, JobFunc] | None = None,
+    jobs: Mapping[str, JobFunc],
     triggers: Mapping[str, BaseTrigger] | None = None,
 ) -> None:
     """Run the scheduler in the foreground until SIGTERM or SIGINT (``vis schedule``).
@@ -322,8 +312,6 @@ def run_scheduler(
     atomic, so a second signal, which kills the process at once, loses nothing but that run).
     Must be called from the main thread.
     """
-    if jobs is None:
-        jobs = default_jobs(settings, engine)
     scheduler = build_scheduler(settings, jobs, engine=engine, triggers=triggers)
     previous: dict[int, Any] = {}
 

@@ -197,10 +197,11 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_schedule(settings: Settings, args: argparse.Namespace) -> int:
     from ingest.scheduler import run_scheduler
+    from vis.services.jobs import scheduled_jobs
 
     engine = ready_engine(settings)
     try:
-        run_scheduler(settings, engine)
+        run_scheduler(settings, engine, jobs=scheduled_jobs(settings, engine))
     finally:
         engine.dispose()
     return EXIT_OK
@@ -257,9 +258,10 @@ def _serve_demo(demo: Settings, engine: Engine, feed_url: str, port: int) -> Non
     import os
     import subprocess
 
-    from ingest.scheduler import build_scheduler, default_jobs, next_run_times, run_scheduler
+    from ingest.scheduler import build_scheduler, next_run_times, run_scheduler
     from vis.commands.app import serve_command
     from vis.demo.users import ensure_demo_users
+    from vis.services.jobs import scheduled_jobs
     from vis.settings import PROJECT_ROOT, config_path
 
     logins = ensure_demo_users(engine)
@@ -274,11 +276,12 @@ def _serve_demo(demo: Settings, engine: Engine, feed_url: str, port: int) -> Non
         for name, role, password in logins:
             print(f"  login {name:<10} ({role}): {password}")
         print(f"Demofeed: {feed_url}/bvh/incidenten.csv?vanaf=2017-03-13&tot=2017-03-14")
-        upcoming = next_run_times(build_scheduler(demo, default_jobs(demo, engine), engine=engine))
+        jobs = scheduled_jobs(demo, engine)
+        upcoming = next_run_times(build_scheduler(demo, jobs, engine=engine))
         for job, when in upcoming.items():
             print(f"Planner: {job} draait om {when:%Y-%m-%d %H:%M %Z}")
         print("Stoppen met Ctrl-C.", flush=True)
-        run_scheduler(demo, engine)
+        run_scheduler(demo, engine, jobs=jobs)
     finally:
         app.terminate()
         try:

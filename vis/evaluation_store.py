@@ -252,7 +252,7 @@ def data_until(conn: Connection, tz: ZoneInfo) -> dt.date | None:
 
 
 def municipality_area_m2(settings: Settings) -> float | None:
-    from ingest.runner import load_areas as load_area_file
+    from vis.areas import load_areas as load_area_file
 
     found = load_area_file(settings).of_municipality(settings.municipality.code)
     return float(sum(a.geometry.area for a in found)) or None

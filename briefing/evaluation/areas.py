@@ -18,7 +18,7 @@ from shapely import geometry as sgeom
 from shapely.ops import unary_union
 
 from briefing.evaluation.params import BUFFER, CONTROL, TREATMENT, AreaSet, Pilot
-from vis.geo import Grid
+from briefing.lattice import Grid
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from briefing.evaluation.explain import direction_sentence
 from briefing.evaluation.indicators import categories_of, per_1000_per_year
 from briefing.evaluation.params import CategoryGroups, Period, day_series, within
 from briefing.evaluation.rates import compare_rates
-from vis.geo import Grid
+from briefing.lattice import Grid
 
 #: The series of a scan: indicator keys (see :mod:`briefing.evaluation.indicators`).
 SERIES: dict[str, str] = {

@@ -37,7 +37,7 @@ from briefing.evaluation.rates import compare_rates
 from briefing.evaluation.record import RecordSummary, briefing_record
 from briefing.evaluation.wdd import explain_wdd, wdd
 from briefing.evaluation.wdq import explain_wdq, wdq
-from vis.geo import Grid
+from briefing.lattice import Grid
 
 COMPARISON_COLUMNS = [
     "reeks", "toets", "schatting", "ci_laag", "ci_hoog", "p", "z", "aantallen", "uitleg",

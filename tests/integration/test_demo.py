@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from ingest.runner import load_areas
+from vis.areas import load_areas
 from vis.demo import KIND, QUARANTINED_KINDS, DemoParams, generate_bad_rows, generate_incidents
 from vis.demo.feed import DemoFeedServer, build_feed_data
 from vis.settings import load_settings

@@ -15,8 +15,7 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine, insert
 from statsmodels.stats import rates as sm_rates
 
-from ingest.runner import load_areas
-from vis.areas import sync_areas
+from vis.areas import load_areas, sync_areas
 from vis.db.schema import briefings, incidents, patrol_visits
 from vis.geo import Grid
 from vis.settings import load_settings

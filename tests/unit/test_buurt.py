@@ -12,7 +12,7 @@ import pytest
 from ingest import arrowrows as ar
 from ingest import columns as c
 from ingest.normalise import NormaliseParams, normalise
-from ingest.runner import load_areas, load_buurten
+from vis.areas import load_areas, load_buurten
 from vis.geo import AreaIndex
 from vis.settings import PROJECT_ROOT, load_settings
 

@@ -207,7 +207,7 @@ def test_of_municipality_selects_by_code(tmp_path: Path) -> None:
 
 
 def test_the_shipped_areas_place_the_amersfoort_centre_in_wijk_01(tmp_path: Path) -> None:
-    from ingest.runner import load_areas
+    from vis.areas import load_areas
     from vis.settings import load_settings
 
     index = load_areas(load_settings())

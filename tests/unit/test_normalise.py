@@ -24,7 +24,7 @@ from ingest.normalise import (
     parse_flags,
     parse_moments,
 )
-from ingest.runner import load_areas
+from vis.areas import load_areas
 from vis.geo import AreaIndex
 from vis.settings import load_settings
 

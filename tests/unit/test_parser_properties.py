@@ -21,7 +21,7 @@ from ingest import columns as c
 from ingest.columns import ColumnError
 from ingest.formats import FormatError, RawChunk, iter_json_page, read_extract
 from ingest.normalise import NormaliseParams, normalise
-from ingest.runner import load_areas
+from vis.areas import load_areas
 from vis.settings import load_settings
 from vis.timefmt import utc_text
 

@@ -9,16 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine, select
 
-from ingest.scheduler import (
-    DAILY_PURGE,
-    build_scheduler,
-    daily_purge_job,
-    default_jobs,
-    next_run_times,
-    purge_trigger,
-)
+from ingest.scheduler import DAILY_PURGE, build_scheduler, next_run_times, purge_trigger
 from vis import audit
 from vis.db.schema import audit_log
+from vis.services.jobs import daily_purge_job, scheduled_jobs
 from vis.settings import ScheduleSettings, Settings
 
 TZ = ZoneInfo("Europe/Amsterdam")
@@ -26,7 +20,7 @@ TZ = ZoneInfo("Europe/Amsterdam")
 
 def test_default_jobs_bind_the_daily_purge(engine: Engine) -> None:
     settings = Settings()
-    job = default_jobs(settings, engine)[DAILY_PURGE]
+    job = scheduled_jobs(settings, engine)[DAILY_PURGE]
     assert isinstance(job, functools.partial)
     assert job.func is daily_purge_job and job.args == (settings, engine)
 
@@ -44,7 +38,9 @@ def test_purge_runs_twelve_hours_from_the_ingest_outside_the_dst_hour(
 
 def test_scheduler_plans_the_purge_apart_from_the_ingest(engine: Engine) -> None:
     settings = Settings()
-    times = next_run_times(build_scheduler(settings, default_jobs(settings, engine), engine=engine))
+    times = next_run_times(
+        build_scheduler(settings, scheduled_jobs(settings, engine), engine=engine)
+    )
     assert times[DAILY_PURGE].hour == 17 and times["daily_ingest"].hour == 5
 
 

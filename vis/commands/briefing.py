@@ -67,7 +67,7 @@ def rules_setup(settings: Settings) -> RulesSetup:
 
 def _study(settings: Settings, frame: Frame) -> tuple[npt.NDArray[np.bool_] | None, dict[str, str]]:
     """Cells whose centre lies in the municipality's areas, and the area names."""
-    from ingest.runner import load_areas
+    from vis.areas import load_areas
 
     try:
         index = load_areas(settings)

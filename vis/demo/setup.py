@@ -19,8 +19,8 @@ from sqlalchemy import Engine
 from ingest.cbs import load_cbs
 from ingest.http import build_session
 from ingest.ledger import RunResult
-from ingest.runner import ingest_due, load_areas
-from vis.areas import sync_areas
+from ingest.runner import ingest_due
+from vis.areas import load_areas, sync_areas
 from vis.db.engine import make_engine
 from vis.db.migrate import upgrade
 from vis.demo import DemoParams

@@ -65,7 +65,7 @@ def _freeze_startup_objects() -> None:
 
 @st.cache_resource(show_spinner=False)
 def _build_resources(config: str, app_config: str, database_url: str) -> Resources:
-    from ingest.runner import load_areas
+    from vis.areas import load_areas
     from vis.db.engine import make_engine
 
     settings = load_settings(config or None)
