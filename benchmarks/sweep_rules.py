@@ -36,7 +36,7 @@ from backtest_public import days_between, load_public, markdown_table
 from briefing.backtest import run_backtest
 from briefing.history import History
 from briefing.params import Rules, load_rules
-from vis.commands.briefing import _history, _study, _windows, rules_setup
+from vis.services.briefings import history_range, load_history, rules_setup, study_cells
 from vis.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,13 +84,13 @@ def demo_data(rules: Rules, db: Path) -> tuple[History, npt.NDArray[np.bool_], l
     settings = load_settings(ROOT / "config" / "vis.toml")
     setup = dataclasses.replace(rules_setup(settings), rules=rules)
     first, last = dt.date(2016, 7, 1), dt.date(2017, 6, 30)
-    since, until = _windows(settings, setup, first, last)
+    since, until = history_range(settings, setup, first, last)
     engine = create_engine(f"sqlite:///file:{db}?mode=ro&uri=true")
     try:
-        h = _history(settings, engine, setup, until + dt.timedelta(days=8), since)
+        h = load_history(settings, engine, setup, until + dt.timedelta(days=8), since)
     finally:
         engine.dispose()
-    study, _ = _study(settings, h.frame)
+    study, _ = study_cells(settings, h.frame)
     if study is None:
         raise SystemExit("the demo areas file is missing")
     return h, study, days_between(first, last)

@@ -24,8 +24,8 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from vis.db.schema import users
+from vis.roles import ROLES
 
-ROLES: tuple[str, ...] = ("supervisor", "handhaver", "evaluator", "admin")
 #: Stored instead of a hash for users who log in only through OIDC: no password matches it.
 OIDC_ONLY = "!oidc"
 MAX_PASSWORD_LENGTH = 1024

@@ -7,7 +7,7 @@ import tomllib
 
 from appdata import square
 
-from vis.commands.app import serve_command
+from vis.cli.app import serve_command
 from vis.pages.common import resources
 from vis.pages.maps import _areas_wgs84, spot_areas
 from vis.settings import PROJECT_ROOT

@@ -186,7 +186,7 @@ def test_unreadable_database_gives_a_plain_error(
 ) -> None:
     from sqlalchemy.exc import OperationalError
 
-    import vis.commands.evaluate as evaluate
+    import vis.services.evaluation as evaluate
 
     def broken(*args: object, **kwargs: object) -> object:
         raise OperationalError("SELECT 1", {}, Exception("no such table: incident_stats"))

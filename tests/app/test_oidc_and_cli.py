@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from apphelpers import new_app, texts
+from clirun import CliResult, run_vis
 from sqlalchemy import select
 
 from vis.auth import add_user
-from vis.commands.app import serve_command
+from vis.cli.app import serve_command
 from vis.db.engine import make_engine
 from vis.db.schema import users
 from vis.settings import PROJECT_ROOT
@@ -57,19 +55,11 @@ def test_oidc_identity_maps_to_a_vis_role(app_env: str) -> None:
     assert "Prioriteiten" not in texts(unknown)
 
 
-def _vis(
-    *args: str, db_url: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    environ = {**os.environ, "VIS_DATABASE_URL": db_url, **(env or {})}
-    environ.pop("VIS_NEW_PASSWORD", None) if env is None else None
-    return subprocess.run(
-        [sys.executable, "-m", "vis.cli", *args],
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-    )
+def _vis(*args: str, db_url: str, env: dict[str, str] | None = None) -> CliResult:
+    environ: dict[str, str | None] = {"VIS_DATABASE_URL": db_url, **(env or {})}
+    if env is None:
+        environ["VIS_NEW_PASSWORD"] = None
+    return run_vis(*args, env=environ)
 
 
 def test_vis_user_add(tmp_path: Path) -> None:

@@ -5,13 +5,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from clirun import CliResult, run_vis
 from openpyxl import load_workbook
 from sqlalchemy import Engine, insert
 
@@ -70,13 +68,9 @@ def _load(engine: Engine, config: Path) -> str:
     return str(Grid(125.0, 0.0, 300000.0).cell_ids([point.x], [point.y])[0])
 
 
-def _vis(*args: str, db_url: str, config: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("VIS_CONFIG",)}
-    env["VIS_DATABASE_URL"] = db_url
-    return subprocess.run(
-        [sys.executable, "-W", "error", "-m", "vis.cli", *args, "--config", str(config)],
-        env=env, capture_output=True, text=True, timeout=300, cwd=ROOT,
-    )  # fmt: skip
+def _vis(*args: str, db_url: str, config: Path) -> CliResult:
+    env = {"VIS_CONFIG": None, "VIS_DATABASE_URL": db_url}
+    return run_vis(*args, "--config", str(config), env=env, cwd=ROOT)
 
 
 def test_area_scans_end_to_end(engine: Engine, db_url: str, tmp_path: Path) -> None:

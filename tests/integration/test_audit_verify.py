@@ -4,10 +4,8 @@ the first broken entry after a change or a deletion."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
-import sys
 
+from clirun import CliResult, run_vis
 from sqlalchemy import Engine, delete, select, update
 
 from vis import audit
@@ -15,19 +13,9 @@ from vis.db.schema import audit_log
 from vis.settings import PROJECT_ROOT
 
 
-def vis(args: list[str], url: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "VIS_DATABASE_URL": url,
-        "VIS_CONFIG": str(PROJECT_ROOT / "config/vis.toml"),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "vis.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def vis(args: list[str], url: str) -> CliResult:
+    env = {"VIS_DATABASE_URL": url, "VIS_CONFIG": str(PROJECT_ROOT / "config/vis.toml")}
+    return run_vis(*args, env=env)
 
 
 def _entries(engine: Engine, n: int = 5) -> list[int]:

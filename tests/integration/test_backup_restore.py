@@ -3,9 +3,6 @@ PostgreSQL: nothing lost, nothing half."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -13,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from clirun import CliResult, run_vis
 from sqlalchemy import Engine, create_engine, make_url, select, text
 
 from ingest.runner import build_context, ingest_file
@@ -25,19 +23,9 @@ FILES = 10
 COPIES = 40  # 9 template rows each: 360 incidents a file
 
 
-def vis(args: list[str], url: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "VIS_DATABASE_URL": url,
-        "VIS_CONFIG": str(PROJECT_ROOT / "config/vis.toml"),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "vis.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+def vis(args: list[str], url: str) -> CliResult:
+    env = {"VIS_DATABASE_URL": url, "VIS_CONFIG": str(PROJECT_ROOT / "config/vis.toml")}
+    return run_vis(*args, env=env)
 
 
 def extract_files(test_data: Path, folder: Path) -> list[Path]:

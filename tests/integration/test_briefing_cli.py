@@ -5,11 +5,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
+from clirun import CliResult, run_vis
 from sqlalchemy import Engine, select
 
 from vis.briefing_store import load_incidents, read_briefing, store_briefing
@@ -17,20 +15,9 @@ from vis.db.schema import briefings
 from vis.settings import PROJECT_ROOT
 
 
-def vis(*args: str, db_url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    environ = {
-        **os.environ,
-        "VIS_DATABASE_URL": db_url,
-        "VIS_CONFIG": str(PROJECT_ROOT / "config" / "vis.toml"),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "vis.cli", *args],
-        cwd=cwd,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+def vis(*args: str, db_url: str, cwd: Path) -> CliResult:
+    environ = {"VIS_DATABASE_URL": db_url, "VIS_CONFIG": str(PROJECT_ROOT / "config" / "vis.toml")}
+    return run_vis(*args, env=environ, cwd=cwd)
 
 
 def extract_with_a_series(test_data: Path, tmp_path: Path) -> Path:
@@ -209,29 +196,9 @@ def test_briefing_as_pdf_is_a_printable_document(
     assert vis("init", db_url=db_url, cwd=tmp_path).returncode == 0
     path = extract_with_a_series(test_data, tmp_path)
     assert vis("ingest-file", str(path), db_url=db_url, cwd=tmp_path).returncode == 0
+    done = vis("briefing", "--date", "2017-03-14", "--format", "pdf", db_url=db_url, cwd=tmp_path)
     out = tmp_path / "briefing.pdf"
-    with out.open("wb") as fh:
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "vis.cli",
-                "briefing",
-                "--date",
-                "2017-03-14",
-                "--format",
-                "pdf",
-            ],
-            cwd=tmp_path,
-            env={
-                **os.environ,
-                "VIS_DATABASE_URL": db_url,
-                "VIS_CONFIG": str(PROJECT_ROOT / "config" / "vis.toml"),
-            },
-            stdout=fh,
-            stderr=subprocess.PIPE,
-            timeout=180,
-        )
+    out.write_bytes(done.stdout_bytes)
     assert done.returncode == 0, done.stderr
     data = out.read_bytes()
     assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")

@@ -8,28 +8,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+from clirun import CliResult, run_vis
 from pytest_httpserver import HTTPServer
 
 from vis.settings import PROJECT_ROOT
 
 
-def vis(
-    *args: str, db_url: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
+def vis(*args: str, db_url: str, cwd: Path, env: dict[str, str] | None = None) -> CliResult:
     environ = {
-        **os.environ,
         "VIS_DATABASE_URL": db_url,
         "VIS_CONFIG": str(PROJECT_ROOT / "config" / "vis.toml"),
         **(env or {}),
     }
-    return subprocess.run(
-        [sys.executable, "-m", "vis.cli", *args],
-        cwd=cwd,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_vis(*args, env=environ, cwd=cwd)
 
 
 def test_init_ingest_and_status_follow_the_contract(

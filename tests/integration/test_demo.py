@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
+from clirun import CliResult, run_vis
 
 from vis.areas import load_areas
 from vis.demo import KIND, QUARANTINED_KINDS, DemoParams, generate_bad_rows, generate_incidents
@@ -20,18 +18,9 @@ from vis.demo.feed import DemoFeedServer, build_feed_data
 from vis.settings import load_settings
 
 
-def _vis(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if k not in ("VIS_DATABASE_URL", "VIS_CONFIG")}
-    return subprocess.run(
-        [sys.executable, "-m", "vis.cli", *args],
-        cwd=cwd,
-        env={**environ, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+def _vis(*args: str, cwd: Path, env: dict[str, str] | None = None) -> CliResult:
+    environ: dict[str, str | None] = {"VIS_DATABASE_URL": None, "VIS_CONFIG": None}
+    return run_vis(*args, env={**environ, **(env or {})}, cwd=cwd)
 
 
 def _expected_counts() -> tuple[int, int]:

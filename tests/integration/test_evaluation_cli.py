@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from clirun import CliResult, run_vis
 from openpyxl import load_workbook
 from sqlalchemy import Engine, insert
 from statsmodels.stats import rates as sm_rates
@@ -112,13 +110,9 @@ def _load(engine: Engine, config: Path) -> str:
     return cell
 
 
-def _vis(*args: str, db_url: str, config: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("VIS_CONFIG",)}
-    env["VIS_DATABASE_URL"] = db_url
-    return subprocess.run(
-        [sys.executable, "-W", "error", "-m", "vis.cli", *args, "--config", str(config)],
-        env=env, capture_output=True, text=True, timeout=300, cwd=ROOT,
-    )  # fmt: skip
+def _vis(*args: str, db_url: str, config: Path) -> CliResult:
+    env = {"VIS_CONFIG": None, "VIS_DATABASE_URL": db_url}
+    return run_vis(*args, "--config", str(config), env=env, cwd=ROOT)
 
 
 def test_evaluate_end_to_end(engine: Engine, db_url: str, tmp_path: Path) -> None:

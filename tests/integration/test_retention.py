@@ -4,14 +4,12 @@ evaluation figures for a purged month are the same before and after."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
+from clirun import CliResult, run_vis
 from sqlalchemy import Engine, func, insert, inspect, select, update
 
 from briefing.evaluation.indicators import indicator_table
@@ -37,19 +35,9 @@ OLD_IDS = {"PL0900_BVH_7100001", "PL0900_BVH_7100002", "PL0900_BVH_7100004", "PL
 MARCH = (dt.date(2017, 3, 1), dt.date(2017, 3, 31))
 
 
-def vis(args: list[str], url: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "VIS_DATABASE_URL": url,
-        "VIS_CONFIG": str(PROJECT_ROOT / "config/vis.toml"),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "vis.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def vis(args: list[str], url: str) -> CliResult:
+    env = {"VIS_DATABASE_URL": url, "VIS_CONFIG": str(PROJECT_ROOT / "config/vis.toml")}
+    return run_vis(*args, env=env)
 
 
 def _run(conn: Any, started: dt.datetime, **values: Any) -> int:

@@ -97,7 +97,7 @@ def prepare_demo(
     with build_session(settings.http) as session:
         runs += load_cbs(engine, settings, session, today=params.end + dt.timedelta(days=1))
     from vis.briefing_store import read_briefing
-    from vis.commands.briefing import build_briefings
+    from vis.services.briefings import build_briefings
 
     # the briefings of the day after the data (every shift), once: a rerun keeps them
     day = params.end + dt.timedelta(days=1)

@@ -34,7 +34,7 @@ def export_bytes(scans: list[AreaScan], as_of: dt.date, fmt: str) -> bytes:
 
 
 def _scans(res: Resources, refresh: bool) -> tuple[dt.date, list[AreaScan]]:
-    from vis.commands.evaluate import scans_on
+    from vis.services.evaluation import scans_on
 
     kept = st.session_state.get(SCANS_KEY)
     if isinstance(kept, tuple) and not refresh:
@@ -46,13 +46,13 @@ def _scans(res: Resources, refresh: bool) -> tuple[dt.date, list[AreaScan]]:
 
 
 def main() -> None:
-    from vis.cli import CommandError
+    from vis.errors import VisError
 
     res = resources()
     refresh = st.button(tr("as.refresh"), icon=":material/refresh:", key="as_refresh")
     try:
         as_of, scans = _scans(res, refresh)
-    except CommandError as exc:
+    except VisError as exc:
         st.error(tr("ep.failed", error=md(exc)))
         return
     except SQLAlchemyError:

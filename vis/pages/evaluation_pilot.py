@@ -68,14 +68,14 @@ def _config_text(res: Resources) -> str:
 
 
 def load_config(res: Resources) -> PilotConfig:
-    from vis.commands.evaluate import pilot_config
+    from vis.services.evaluation import pilot_config
 
     return pilot_config(res.settings)
 
 
 def _report(res: Resources, config: PilotConfig, name: str) -> PilotReport:
     """The pilot's report: this session's copy while the configuration is unchanged."""
-    from vis.commands.evaluate import evaluate_on
+    from vis.services.evaluation import evaluate_on
 
     digest = hashlib.sha256(dump_pilots(config).encode()).hexdigest()
     kept = st.session_state.get(REPORT_KEY)
@@ -89,7 +89,7 @@ def _report(res: Resources, config: PilotConfig, name: str) -> PilotReport:
 
 
 def main() -> None:
-    from vis.cli import CommandError
+    from vis.errors import VisError
 
     res = resources()
     saved = st.session_state.pop(SAVED_KEY, None)
@@ -113,7 +113,7 @@ def main() -> None:
         st.session_state.pop(REPORT_KEY, None)  # new data since: evaluate again
     try:
         report = _report(res, config, name)
-    except (PilotConfigError, CommandError) as exc:
+    except (PilotConfigError, VisError) as exc:
         st.error(tr("ep.failed", error=md(exc)))
         _editor(res, config)
         return

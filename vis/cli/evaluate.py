@@ -15,101 +15,23 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection
-
-from briefing.evaluation.areascan import AreaScan, area_scans
-from briefing.evaluation.config import PilotConfig, PilotConfigError, check_codes, load_pilots
 from briefing.evaluation.explain import NIET_INGEVULD, nl_number
-from briefing.evaluation.report import PilotReport, _jsonable, evaluate_pilot
-from vis.settings import Settings
 
-PILOTS_FILE = "pilots.toml"
+if TYPE_CHECKING:
+    from briefing.evaluation.areascan import AreaScan
+    from briefing.evaluation.report import PilotReport
+    from vis.settings import Settings
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-def pilot_config(settings: Settings) -> PilotConfig:
-    """pilots.toml next to the configuration, validated against the category map."""
-    return load_pilots(
-        settings.resolve(PILOTS_FILE), known_categories=[c.key for c in settings.categories]
-    )
-
-
-def run_evaluation(settings: Settings, name: str) -> PilotReport:
-    """Load the data of one pilot's periods (plus a year before, for CompStat) and evaluate it."""
-    from vis.cli import ready_engine
-
-    engine = ready_engine(settings)
-    try:
-        with engine.connect() as conn:
-            return evaluate_on(conn, settings, name)
-    finally:
-        engine.dispose()
-
-
-def evaluate_on(
-    conn: Connection, settings: Settings, name: str, config: PilotConfig | None = None
-) -> PilotReport:
-    """:func:`run_evaluation` on an open connection (the app passes its own engine's)."""
-    from vis.areas import gebieden
-    from vis.evaluation_store import category_groups, grid_of, load_evaluation_data
-
-    config = config or pilot_config(settings)
-    pilot = config.pilot(name)
-    start = min(pilot.baseline.start, pilot.pilot.end - dt.timedelta(days=400))
-    data = load_evaluation_data(conn, settings, start, pilot.pilot.end)
-    if data.areas.empty:
-        from vis.cli import CommandError
-
-        raise CommandError("geen wijken in de database: voer eerst 'vis init' uit")
-    check_codes(config, data.areas["code"], set(gebieden(settings).values()))
-    return evaluate_pilot(pilot, data, category_groups(settings), config, grid_of(settings))
-
-
-def scans_on(
-    conn: Connection, settings: Settings, as_of: dt.date | None = None
-) -> tuple[dt.date, list[AreaScan]]:
-    """The area scan of every gebied up to ``as_of`` (default: the last day with data, else
-    today): three years of incidents are read, for the 24-month trend and the year before."""
-    from zoneinfo import ZoneInfo
-
-    from vis.evaluation_store import (
-        category_groups,
-        data_until,
-        grid_of,
-        load_areas,
-        load_incidents,
-    )
-
-    tz = ZoneInfo(settings.schedule.timezone)
-    day = as_of or data_until(conn, tz) or dt.datetime.now(tz).date()
-    code = settings.municipality.code
-    areas = load_areas(conn, code, day.year)
-    if areas.empty:
-        from vis.cli import CommandError
-
-        raise CommandError("geen wijken in de database: voer eerst 'vis init' uit")
-    grid = grid_of(settings)
-    incidents = load_incidents(conn, code, day - dt.timedelta(days=3 * 366 + 31), day, tz, grid)
-    return day, area_scans(incidents, areas, day, category_groups(settings), grid)
-
-
-def run_area_scans(settings: Settings) -> tuple[dt.date, list[AreaScan]]:
-    """:func:`scans_on` on the configured database."""
-    from vis.cli import ready_engine
-
-    engine = ready_engine(settings)
-    try:
-        with engine.connect() as conn:
-            return scans_on(conn, settings)
-    finally:
-        engine.dispose()
 
 
 def scan_dict(scan: AreaScan) -> dict[str, Any]:
     """One area scan as JSON-ready values."""
-    result: dict[str, Any] = _jsonable({
+    from briefing.evaluation.report import jsonable
+
+    result: dict[str, Any] = jsonable({
         "gebied": scan.gebied, "inwoners": scan.inhabitants, "wijken": list(scan.wijken),
         "laatste_jaar": [scan.last_year.start, scan.last_year.end],
         "per_1000": scan.rates.to_dict(orient="records"),
@@ -192,6 +114,9 @@ def format_report(report: PilotReport) -> str:
 
 
 def cmd_evaluate(settings: Settings, args: argparse.Namespace) -> int:
+    from briefing.evaluation.config import PilotConfigError
+    from vis.services.evaluation import pilot_config, run_evaluation
+
     try:
         if args.area_scans:
             return _cmd_scans(settings, args)
@@ -223,6 +148,8 @@ def cmd_evaluate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_scans(settings: Settings, args: argparse.Namespace) -> int:
+    from vis.services.evaluation import run_area_scans
+
     as_of, scans = run_area_scans(settings)
     if args.export:
         from vis.evaluation_export import ExportError, export_area_scans

@@ -4,58 +4,38 @@
 from __future__ import annotations
 
 import argparse
-import functools
-import getpass
-import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from vis.settings import Settings
+from vis.cli.common import failing_on, login_name
+from vis.errors import VisError
+
+if TYPE_CHECKING:
+    from vis.settings import Settings
 
 BACKUP = "backup"
 RESTORE = "restore"
 
 
-class OpsError(RuntimeError):
-    """An operations command could not do its work; the message is one line."""
-
-
-Command = Callable[[Settings, argparse.Namespace], int]
-
-
-def one_line(func: Command) -> Command:
-    """Print an expected failure as one line (also when run as ``python -m vis.cli``, where
-    ``vis.cli.CommandError`` is not the class that ``__main__`` catches)."""
-
-    @functools.wraps(func)
-    def run(settings: Settings, args: argparse.Namespace) -> int:
-        from vis.backup import BackupError
-        from vis.cli import CommandError
-
-        try:
-            return func(settings, args)
-        except (OpsError, BackupError, CommandError) as exc:
-            print(f"vis: {exc}", file=sys.stderr)
-            return 1
-
-    return run
-
-
 def operator() -> str:
     """Who runs the command, as the audit log names them."""
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
+    name = login_name()
+    return f"cli:{name}" if name else "cli"
+
+
+def backup_errors() -> tuple[type[Exception], ...]:
+    """A backup that cannot be written or restored."""
+    from vis.backup import BackupError
+
+    return (BackupError,)
 
 
 def _audit_if_current(settings: Settings, action: str, target: str, **detail: Any) -> bool:
     """Audit ``action`` when the database is at the current schema version (a backup taken before
     `vis init` migrates, or a restored older backup, has no current audit tables yet)."""
     from vis import audit
-    from vis.cli import build_engine
     from vis.db.migrate import current_revision, head_revision
+    from vis.services.engines import build_engine
 
     engine = build_engine(settings)
     try:
@@ -67,6 +47,7 @@ def _audit_if_current(settings: Settings, action: str, target: str, **detail: An
         engine.dispose()
 
 
+@failing_on(backup_errors)
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     from vis.backup import backup
 
@@ -80,6 +61,7 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+@failing_on(backup_errors)
 def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
     from vis.backup import restore
 
@@ -96,8 +78,8 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_purge(settings: Settings, args: argparse.Namespace) -> int:
-    from vis.cli import ready_engine
     from vis.retention import format_report, purge
+    from vis.services.engines import ready_engine
 
     engine = ready_engine(settings)
     try:
@@ -110,7 +92,7 @@ def cmd_purge(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
     from vis.audit import verify_chain
-    from vis.cli import ready_engine
+    from vis.services.engines import ready_engine
 
     engine = ready_engine(settings)
     try:
@@ -121,7 +103,7 @@ def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
     if not check.ok:
         what = {"gap": "ontbrekende of ingevoegde regel ervoor", "changed": "inhoud gewijzigd"}
         reason = what.get(check.reason or "", check.reason or "onbekend")
-        raise OpsError(
+        raise VisError(
             f"auditketen gebroken bij regel {check.first_bad_id}: {reason} "
             f"(na {check.entries - 1} goede regels)"
         )
@@ -133,17 +115,17 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add the operations commands to the `vis` subcommands."""
     p = sub.add_parser("backup", parents=[common], help="consistente kopie van de database")
     p.add_argument("path", help="bestand voor de backup")
-    p.set_defaults(func=one_line(cmd_backup))
+    p.set_defaults(func=cmd_backup)
 
     p = sub.add_parser("restore", parents=[common], help="een backup terugzetten")
     p.add_argument("path", help="de backup")
-    p.set_defaults(func=one_line(cmd_restore))
+    p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("purge", parents=[common], help="bewaartermijnen nu toepassen")
     p.add_argument("--dry-run", action="store_true", help="alleen tellen, niets wijzigen")
-    p.set_defaults(func=one_line(cmd_purge))
+    p.set_defaults(func=cmd_purge)
 
     p = sub.add_parser("audit", parents=[common], help="auditlog")
     audit_sub = p.add_subparsers(dest="audit_command", required=True, metavar="ACTIE")
     v = audit_sub.add_parser("verify", parents=[common], help="de hashketen controleren")
-    v.set_defaults(func=one_line(cmd_audit_verify))
+    v.set_defaults(func=cmd_audit_verify)

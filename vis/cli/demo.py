@@ -1,0 +1,137 @@
+"""`vis demo` and `vis demo-feed`: a complete demo on SQLite, and its feed on loopback."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from vis.cli.common import EXIT_OK, failing_on, progress_bar
+from vis.cli.data import ingest_errors
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from vis.settings import Settings
+
+
+@failing_on(ingest_errors)
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from vis.demo import DemoParams
+    from vis.demo.setup import demo_database_url, prepare_demo, start_feed
+    from vis.status import collect_status
+
+    params = DemoParams()
+    database_url = demo_database_url(Path.cwd())
+    print(
+        f"Demo: Amersfoort {params.start:%d-%m-%Y} t/m {params.end:%d-%m-%Y}, "
+        f"database {database_url.removeprefix('sqlite:///')}",
+        file=sys.stderr,
+    )
+    server = start_feed(settings, params, port=args.feed_port)
+    engine: Engine | None = None
+    try:
+        update, close = progress_bar("demo inlezen")
+        try:
+            demo, engine, runs = prepare_demo(
+                settings, server, database_url, params, progress=update
+            )
+        finally:
+            close()
+        with engine.connect() as conn:
+            status = collect_status(conn)
+        feed = [r for r in runs if r.spec.kind == "bvh"]
+        new = sum(r.counts.inserted for r in feed)
+        changed = sum(r.counts.updated for r in feed)
+        print(
+            f"Demo klaar: {status['incidents']} incidenten ({new} nieuw, {changed} bijgewerkt in "
+            f"{len(feed)} feedruns), {status['quarantined']} in quarantaine, "
+            f"gegevens tot {status['data_until']}."
+        )
+        print(f"Status bekijken: VIS_DATABASE_URL={database_url} vis status")
+        if args.no_serve:
+            return EXIT_OK
+        _serve_demo(demo, engine, server.base_url, args.port)
+    except KeyboardInterrupt:
+        print("Demo gestopt.", file=sys.stderr)
+    finally:
+        if engine is not None:
+            engine.dispose()
+        server.shutdown()
+        server.server_close()
+    return EXIT_OK
+
+
+def _serve_demo(demo: Settings, engine: Engine, feed_url: str, port: int) -> None:
+    """Keep the demo running: feed and app in the background, the scheduler in the foreground."""
+    import subprocess
+
+    from ingest.scheduler import build_scheduler, next_run_times, run_scheduler
+    from vis.cli.app import serve_command
+    from vis.demo.users import ensure_demo_users
+    from vis.services.jobs import scheduled_jobs
+    from vis.settings import PROJECT_ROOT, config_path
+
+    logins = ensure_demo_users(engine)
+    env = {
+        **os.environ,
+        "VIS_DATABASE_URL": demo.database_url(),
+        "VIS_CONFIG": str(config_path(None).resolve()),
+    }
+    app = subprocess.Popen(serve_command(port, "127.0.0.1"), env=env, cwd=PROJECT_ROOT)
+    try:
+        print(f"App: http://127.0.0.1:{port}")
+        for name, role, password in logins:
+            print(f"  login {name:<10} ({role}): {password}")
+        print(f"Demofeed: {feed_url}/bvh/incidenten.csv?vanaf=2017-03-13&tot=2017-03-14")
+        jobs = scheduled_jobs(demo, engine)
+        upcoming = next_run_times(build_scheduler(demo, jobs, engine=engine))
+        for job, when in upcoming.items():
+            print(f"Planner: {job} draait om {when:%Y-%m-%d %H:%M %Z}")
+        print("Stoppen met Ctrl-C.", flush=True)
+        run_scheduler(demo, engine, jobs=jobs)
+    finally:
+        app.terminate()
+        try:
+            app.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            app.kill()
+
+
+def cmd_demo_feed(settings: Settings, args: argparse.Namespace) -> int:
+    import secrets
+
+    from vis.demo import DemoParams
+    from vis.demo.feed import DemoFeedServer
+    from vis.demo.setup import DEMO_TOKEN_ENV, feed_data
+
+    token = os.environ.get(DEMO_TOKEN_ENV) or secrets.token_urlsafe(24)
+    server = DemoFeedServer(feed_data(settings, DemoParams()), port=args.port, token=token)
+    print(f"Demofeed op {server.base_url}")
+    print(f"  BVH CSV : {server.base_url}/bvh/incidenten.csv?vanaf={{vanaf}}&tot={{tot}}")
+    print(f"  BVH JSON: {server.base_url}/bvh/incidenten.json?vanaf={{vanaf}}&tot={{tot}}")
+    print(f"  CBS     : {server.base_url}/cbs/{settings.cbs.crime_table}/TypedDataSet")
+    if not os.environ.get(DEMO_TOKEN_ENV):
+        print(f"  token   : {token} (zet {DEMO_TOKEN_ENV} om zelf een token te kiezen)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return EXIT_OK
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Add the demo commands to the `vis` subcommands."""
+    p = sub.add_parser("demo", parents=[common], help="een complete demo op SQLite (var/demo.db)")
+    p.add_argument("--no-serve", action="store_true", help="alleen voorbereiden, niets starten")
+    p.add_argument("--feed-port", type=int, default=0, help="poort van de demofeed (0: vrij)")
+    p.add_argument("--port", type=int, default=8501, help="poort van de app")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("demo-feed", parents=[common], help="de demofeed serveren (loopback)")
+    p.add_argument("--port", type=int, default=8765)
+    p.set_defaults(func=cmd_demo_feed)

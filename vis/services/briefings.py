@@ -1,0 +1,153 @@
+"""Building briefings and backtests on the database: the rules (``briefing/``) on the configured
+incidents. Used by `vis briefing`, `vis backtest`, the demo and the benchmarks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import Engine
+
+from briefing.aoristic import shift_window
+from briefing.backtest import run_backtest
+from briefing.compose import BriefingContext, build_briefing
+from briefing.grid import Frame
+from briefing.history import History, prepare
+from briefing.params import Rules, ShiftDef, load_rules, rules_version
+from vis.areas import load_areas
+from vis.briefing_store import load_incidents, store_briefing
+from vis.geo import AreaFileError, Grid
+from vis.settings import Settings
+
+RULES_FILE = "rules.toml"
+
+
+@dataclass(frozen=True)
+class RulesSetup:
+    rules: Rules
+    version: str
+    shifts: tuple[ShiftDef, ...]
+    grid: Grid
+
+
+def rules_setup(settings: Settings) -> RulesSetup:
+    """The validated rules, their version, the shifts and the grid of this configuration."""
+    path = settings.resolve(RULES_FILE)
+    shifts = tuple(
+        ShiftDef(
+            s.name, s.label or s.name, dt.time.fromisoformat(s.start), dt.time.fromisoformat(s.end)
+        )
+        for s in settings.shifts
+    )
+    rules = load_rules(
+        path,
+        categories={c.key for c in settings.categories} or None,
+        shifts={s.name for s in shifts},
+    )
+    grid = Grid(settings.geo.cell_size_m, settings.geo.grid_origin_x, settings.geo.grid_origin_y)
+    return RulesSetup(rules, rules_version(path.read_bytes()), shifts, grid)
+
+
+def study_cells(
+    settings: Settings, frame: Frame
+) -> tuple[npt.NDArray[np.bool_] | None, dict[str, str]]:
+    """Cells whose centre lies in the municipality's areas, and the area names."""
+    try:
+        index = load_areas(settings)
+    except AreaFileError:
+        return None, {}
+    names = {a.code: a.name for a in index.areas}
+    own = index.of_municipality(settings.municipality.code)
+    if not own:
+        return None, names
+    mine = {index.areas.index(a) for a in own}
+    x, y = frame.centres(np.arange(frame.size))
+    located = index.locate(x, y)
+    return np.isin(located, list(mine)), names
+
+
+def load_history(
+    settings: Settings, engine: Engine, setup: RulesSetup, until: dt.datetime, since: dt.datetime
+) -> History:
+    """The incidents known in [``since``, ``until``), prepared for the rules."""
+    with engine.connect() as conn:
+        frame = load_incidents(conn, known_before=until, known_since=since)
+    return prepare(
+        frame,
+        grid=setup.grid,
+        shifts=setup.shifts,
+        timezone=settings.schedule.timezone,
+        rules=setup.rules,
+    )
+
+
+def history_range(
+    settings: Settings, setup: RulesSetup, first: dt.date, last: dt.date
+) -> tuple[dt.datetime, dt.datetime]:
+    """The Kennisname range a run needs: enough history before the first cut-off."""
+    r = setup.rules
+    starts = [
+        shift_window(d, s, settings.schedule.timezone)[0]
+        for d in (first, last)
+        for s in setup.shifts
+    ]
+    back = max(r.scoring.long_term_days, r.briefing.average_days, 1) + 1
+    return min(starts) - dt.timedelta(days=back), max(starts)
+
+
+def build_briefings(
+    settings: Settings,
+    engine: Engine,
+    day: dt.date,
+    shift_names: Sequence[str] | None = None,
+    *,
+    created_by: str = "vis",
+) -> list[dict[str, Any]]:
+    """Build and store the briefings of ``day`` (every shift, or the named ones); new versions."""
+    setup = rules_setup(settings)
+    names = list(shift_names or [s.name for s in setup.shifts])
+    since, until = history_range(settings, setup, day, day)
+    h = load_history(settings, engine, setup, until, since)
+    study, area_names = study_cells(settings, h.frame)
+    ctx = BriefingContext(
+        municipality=settings.municipality.code,
+        rules_version=setup.version,
+        crs=settings.geo.crs,
+        labels={c.key: c.label for c in settings.categories},
+        area_names=area_names,
+        study=study,
+    )
+    out = []
+    for name in names:
+        content = build_briefing(h, setup.rules, day, name, ctx)
+        content["version"] = store_briefing(engine, content, created_by=created_by)
+        out.append(content)
+    return out
+
+
+def backtest_report(
+    settings: Settings, engine: Engine, first: dt.date, last: dt.date
+) -> dict[str, Any]:
+    """The backtest of every method over the days ``first``..``last`` (contract JSON)."""
+    setup = rules_setup(settings)
+    since, until = history_range(settings, setup, first, last)
+    horizon = dt.timedelta(days=setup.rules.backtest.horizon_days + 1)
+    h = load_history(settings, engine, setup, until + horizon, since)
+    study, _ = study_cells(settings, h.frame)
+    if study is None:
+        study = np.zeros(h.frame.size, dtype=bool)
+        study[np.unique(h.cell[h.usable])] = True
+    days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    results = run_backtest(h, setup.rules, days, study)
+    return {
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "rules_version": setup.version,
+        "top_n": setup.rules.selection.top_n,
+        "horizon_days": setup.rules.backtest.horizon_days,
+        "methods": [r.as_dict() for r in results],
+    }
