@@ -95,7 +95,7 @@ class PilotReport:
 
     def to_dict(self) -> dict[str, Any]:
         p = self.pilot
-        return _jsonable({
+        return jsonable({
             "pilot": {
                 "name": p.name, "label": p.label, "description": p.description,
                 "baseline": [p.baseline.start, p.baseline.end],
@@ -112,11 +112,11 @@ class PilotReport:
         })  # fmt: skip
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, dt.date | pd.Timestamp):
         return value.isoformat()
     if isinstance(value, np.bool_ | bool):
