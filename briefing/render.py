@@ -7,27 +7,33 @@ escapes every value that comes from the data.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from briefing.reasons import nl_number
 
-TIMEZONE = "Europe/Amsterdam"
 
+def _localiser(timezone: str) -> Callable[..., str]:
+    """``local(iso, fmt)``: an ISO moment as local time in ``timezone`` (the settings')."""
+    zone = ZoneInfo(timezone)
 
-def _local(iso: str | None, fmt: str = "%d-%m-%Y %H:%M") -> str:
-    if not iso:
-        return "onbekend"
-    return dt.datetime.fromisoformat(iso).astimezone(ZoneInfo(TIMEZONE)).strftime(fmt)
+    def local(iso: str | None, fmt: str = "%d-%m-%Y %H:%M") -> str:
+        if not iso:
+            return "onbekend"
+        return dt.datetime.fromisoformat(iso).astimezone(zone).strftime(fmt)
+
+    return local
 
 
 def _pct(share: float) -> str:
     return f"{round(100 * share)}%"
 
 
-def render_text(b: dict[str, Any]) -> str:
+def render_text(b: dict[str, Any], timezone: str) -> str:
+    """One briefing as plain text; times local in ``timezone``."""
+    _local = _localiser(timezone)
     lines = [
         f"Briefing {b['shift_label']} {_local(b['window']['start'], '%d-%m-%Y')} "
         f"({_local(b['window']['start'], '%H:%M')}-{_local(b['window']['end'], '%H:%M')}), "
@@ -79,7 +85,9 @@ table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:.25em .5em;te
 """
 
 
-def render_html(briefings: Sequence[dict[str, Any]]) -> str:
+def render_html(briefings: Sequence[dict[str, Any]], timezone: str) -> str:
+    """Briefings as one self-contained HTML page; times local in ``timezone``."""
+    _local = _localiser(timezone)
     e = escape
     parts = [
         "<!DOCTYPE html><html lang='nl'><head><meta charset='utf-8'>",

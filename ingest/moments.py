@@ -1,7 +1,8 @@
 """Moments of an extract (begin, end, kennisname) from text to UTC, vectorised.
 
 Accepted: Dutch ``dd-mm-jjjj[ uu:mm[:ss]]`` and ISO 8601 (date, or date and time), in local
-time Europe/Amsterdam unless the ISO text gives an offset (``Z``, ``+01:00``, ``+0100``, ``+01``).
+time (the configured ``schedule.timezone``: Europe/Amsterdam) unless the ISO text gives an offset
+(``Z``, ``+01:00``, ``+0100``, ``+01``).
 A moment is plausible from the year 1900 (local time; for a moment with an offset, in UTC) up to
 the end of the year 9999 UTC; anything else is a failed value, never an error of the whole chunk.
 
@@ -21,7 +22,6 @@ import pyarrow.compute as pc
 
 from ingest import arrowrows as ar
 
-LOCAL_TZ = "Europe/Amsterdam"
 #: The earliest plausible year, for Dutch and ISO moments alike.
 FIRST_YEAR = 1900
 #: The shape that the fast path reads; any other non-empty value sends its column the general way.
@@ -81,15 +81,15 @@ def _dutch_local(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return _local_stamps(matched, field), matched
 
 
-def _to_utc(local: np.ndarray) -> np.ndarray:
-    """Naive UTC datetime64[us] for naive Europe/Amsterdam ones (NaT stays NaT)."""
+def _to_utc(local: np.ndarray, timezone: str) -> np.ndarray:
+    """Naive UTC datetime64[us] for naive local ones in ``timezone`` (NaT stays NaT)."""
     out = np.full(len(local), np.datetime64("NaT"), dtype="datetime64[us]")
     has = ~np.isnat(local)
     if has.any():
         # Autumn's repeated hour is read as summer time (the first pass); spring's missing hour
         # is moved forward. Both are rare and documented in the README.
         stamps = pd.DatetimeIndex(local[has]).tz_localize(
-            LOCAL_TZ, ambiguous=np.ones(int(has.sum()), bool), nonexistent="shift_forward"
+            timezone, ambiguous=np.ones(int(has.sum()), bool), nonexistent="shift_forward"
         )
         out[has] = stamps.tz_convert("UTC").tz_localize(None).to_numpy("datetime64[us]")
     return out
@@ -101,8 +101,9 @@ def _plausible(stamps: pd.Series) -> pd.Series:
     return stamps.where((years >= FIRST_YEAR) & (years <= 9999))
 
 
-def parse_moments(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """UTC timestamps for Dutch or ISO date(-time) strings; and which non-empty ones failed."""
+def parse_moments(values: pd.Series, timezone: str) -> tuple[pd.Series, pd.Series]:
+    """UTC timestamps for Dutch or ISO date(-time) strings, local ones in ``timezone``; and which
+    non-empty ones failed."""
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us, UTC]")
     filled = (values != "").to_numpy()
     dutch_values, dutch = _dutch_local(values)
@@ -124,18 +125,19 @@ def parse_moments(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     has_local = local.notna()
     if has_local.any():
         out[has_local] = pd.Series(
-            _to_utc(local[has_local].to_numpy("datetime64[us]")), index=local[has_local].index
+            _to_utc(local[has_local].to_numpy("datetime64[us]"), timezone),
+            index=local[has_local].index,
         ).dt.tz_localize("UTC")
     return out, pd.Series(filled, index=values.index) & out.isna()
 
 
-def moments_of(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """(naive UTC datetime64, failed) for a column of moments."""
+def moments_of(text: pa.Array, timezone: str) -> tuple[np.ndarray, np.ndarray]:
+    """(naive UTC datetime64, failed) for a column of moments, local ones in ``timezone``."""
     starts, lengths, data = ar.string_layout(text)
     filled = lengths > 0
     fast = ar.mask(pc.match_substring_regex(text, _FAST_DUTCH))
     if not np.array_equal(fast, filled):
-        values, bad = parse_moments(text.to_pandas())
+        values, bad = parse_moments(text.to_pandas(), timezone)
         return values.dt.tz_localize(None).to_numpy("datetime64[us]"), bad.to_numpy(bool)
     local = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[us]")
     rows = np.flatnonzero(fast)
@@ -158,5 +160,5 @@ def moments_of(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
             "S": np.where(size == 19, number(17, 18), 0),
         }
         local[rows] = _local_stamps(np.ones(rows.size, bool), fields.__getitem__)
-    utc = _to_utc(local)
+    utc = _to_utc(local, timezone)
     return utc, filled & np.isnat(utc)

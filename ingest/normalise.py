@@ -19,7 +19,7 @@ pandas parsers (below, and in :mod:`ingest.moments`), so both give the same answ
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -36,7 +36,7 @@ from ingest.moments import moments_of, parse_moments
 from ingest.textclean import clean, clean_text, has_controls
 from vis.db.schema import incidents, quarantine
 from vis.geo import AreaIndex, to_wgs84
-from vis.settings import CategorySettings
+from vis.settings import CategorySettings, ScheduleSettings
 
 __all__ = ["OUTPUT_COLUMNS", "NormaliseParams", "Normalised", "normalise", "parse_moments"]
 
@@ -75,6 +75,8 @@ class NormaliseParams:
     crs: str = "EPSG:28992"
     keep_house_numbers: bool = False
     buurten: AreaIndex | None = None  # buurt polygons, where the municipality configures them
+    #: Local time of the extract's moments: the settings' ``schedule.timezone``.
+    timezone: str = field(default_factory=lambda: ScheduleSettings().timezone)
 
 
 @dataclass(frozen=True)
@@ -238,7 +240,7 @@ def normalise(raw: pd.DataFrame, params: NormaliseParams) -> Normalised:
     moments = {}
     for column, name in ((c.BEGIN, "begin_at"), (c.END, "end_at"), (c.KNOWN, "known_at")):
         text = ar.text(table, column)
-        moments[name], bad = moments_of(text)
+        moments[name], bad = moments_of(text, params.timezone)
         rejects.add(bad, "ongeldige datum/tijd in " + column + ": ", text, 40)
     rejects.add(np.isnat(moments["begin_at"]), f"{c.BEGIN} ontbreekt")
     rejects.add(np.isnat(moments["known_at"]), f"{c.KNOWN} ontbreekt")

@@ -62,6 +62,7 @@ def build_context(settings: Settings, engine: Engine) -> IngestContext:
         crs=settings.geo.crs,
         keep_house_numbers=settings.ingest.keep_house_numbers,
         buurten=load_buurten(settings),
+        timezone=settings.schedule.timezone,
     )
     return IngestContext(settings=settings, engine=engine, params=params)
 

@@ -14,9 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from vis.settings import SettingsError, config_path
-
-APP_CONFIG_NAME = "app.toml"
+from vis.settings import APP_FILE, SettingsError, config_path
 
 
 class AppSettings(BaseModel):
@@ -99,7 +97,7 @@ def app_config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     env = os.environ.get("VIS_APP_CONFIG", "").strip()
     if env:
         return Path(env)
-    return config_path().resolve().parent / APP_CONFIG_NAME
+    return config_path().resolve().parent / APP_FILE
 
 
 def load_app_settings(path: str | os.PathLike[str] | None = None) -> AppSettings:

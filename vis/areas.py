@@ -9,7 +9,7 @@ from sqlalchemy import Engine, delete, insert
 
 from vis.db.schema import areas
 from vis.geo import AreaIndex
-from vis.settings import Settings, SettingsError
+from vis.settings import GEBIEDEN_FILE, Settings, SettingsError
 
 
 def _area_file(settings: Settings, path: str, code: str, name: str) -> AreaIndex:
@@ -39,7 +39,7 @@ def load_buurten(settings: Settings) -> AreaIndex | None:
 
 def gebieden(settings: Settings) -> dict[str, str]:
     """area code → gebied name from ``config/gebieden.toml`` (empty when the file is absent)."""
-    path = settings.resolve("gebieden.toml")
+    path = settings.resolve(GEBIEDEN_FILE)
     if not path.exists():
         return {}
     try:

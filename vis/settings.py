@@ -18,7 +18,16 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG = Path("config") / "vis.toml"
+
+#: The names of the configuration files: the one place they are written. All but ``vis.toml``
+#: are found beside it (:meth:`Settings.resolve`; categories.toml: ``ingest.categories_file``).
+CONFIG_FILE = "vis.toml"
+CATEGORIES_FILE = "categories.toml"
+RULES_FILE = "rules.toml"
+PILOTS_FILE = "pilots.toml"
+GEBIEDEN_FILE = "gebieden.toml"
+APP_FILE = "app.toml"
+DEFAULT_CONFIG = Path("config") / CONFIG_FILE
 
 
 class SettingsError(ValueError):
@@ -149,7 +158,7 @@ class IngestSettings(_Frozen):
         description="First day that catch-up fetches when a source has no successful run yet.",
     )
     categories_file: str = Field(
-        "categories.toml", description="Category map (MK code and label to category), relative."
+        CATEGORIES_FILE, description="Category map (MK code and label to category), relative."
     )
     stale_run_minutes: int = Field(
         360,
@@ -351,7 +360,7 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
     raw["config_dir"] = cfg.parent
     ingest = raw.get("ingest")
     categories_file = (ingest if isinstance(ingest, dict) else {}).get(
-        "categories_file", "categories.toml"
+        "categories_file", CATEGORIES_FILE
     )
     # A categories_file of the wrong type is left to the validation below to report.
     if isinstance(categories_file, str) and "categories" not in raw:

@@ -118,14 +118,14 @@ def test_briefing_holds_the_contract_fields_and_no_house_numbers() -> None:
     assert all({"code", "label", "count"} <= set(c) for c in first["categories"])
     assert all(c["code"] != "verkeer" for h in hotspots for c in h["categories"])
     assert "Verkeer" in " ".join(b["notes"]) or "verkeer" in " ".join(b["notes"])  # type: ignore[arg-type]
-    text = json.dumps(b) + render_text(b)
+    text = json.dumps(b) + render_text(b, TZ)
     assert "12" not in "".join(n["street"] for n in b["since_last"]["notable"])  # type: ignore[index]
     assert "Hof 12" not in text
 
 
 def test_html_is_self_contained_and_escaped() -> None:
     frame = history_frame().assign(street="<script>alert(1)</script>")
-    html = render_html([brief(frame)])
+    html = render_html([brief(frame)], TZ)
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "http://" not in html and "https://" not in html and "src=" not in html
 
@@ -177,3 +177,12 @@ def test_backtest_counts_recomputed_independently() -> None:
     expected_rate = hits / targets if targets else 0.0
     assert res.shift_hit_rate == pytest.approx(expected_rate)
     assert res.shift_pai == pytest.approx(expected_rate / (chosen_total / 6 / study.sum()))
+
+
+def test_rendered_times_are_local_in_the_given_time_zone() -> None:
+    b = brief(history_frame())
+    start = pd.Timestamp(b["window"]["start"])  # type: ignore[index]
+    for zone in (TZ, "America/Toronto"):
+        expected = start.tz_convert(zone).strftime("%H:%M")
+        assert f"({expected}-" in render_text(b, zone)
+        assert f"({expected}-" in render_html([b], zone)

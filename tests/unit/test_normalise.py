@@ -29,6 +29,7 @@ from vis.geo import AreaIndex
 from vis.settings import load_settings
 
 UTC = "UTC"
+TZ = load_settings().schedule.timezone  # the shipped configuration's local time
 
 BASE: dict[str, str] = {
     c.ID: "PL0900_BVH_1",
@@ -130,7 +131,7 @@ def _ts(text: str) -> pd.Timestamp:
     ],
 )
 def test_moments_are_read_as_amsterdam_time_and_stored_in_utc(text: str, utc: str) -> None:
-    values, bad = parse_moments(pd.Series([text]))
+    values, bad = parse_moments(pd.Series([text]), TZ)
     assert not bad[0]
     assert values[0] == _ts(utc)
 
@@ -153,14 +154,14 @@ def test_winter_is_utc_plus_one_and_summer_is_utc_plus_two(params: NormalisePara
     ],
 )
 def test_moments_around_the_dst_changes(text: str, utc: str) -> None:
-    values, bad = parse_moments(pd.Series([text]))
+    values, bad = parse_moments(pd.Series([text]), TZ)
     assert not bad[0] and values[0] == _ts(utc)
 
 
 @pytest.mark.parametrize("text", ["26-03-2017 02:30", "2017-03-26T02:30:00"])
 def test_spring_gap_time_is_moved_forward_to_summer_time(text: str) -> None:
     # 02:30 does not exist on 26 March 2017: shift_forward gives 03:00 CEST = 01:00 UTC.
-    values, bad = parse_moments(pd.Series([text]))
+    values, bad = parse_moments(pd.Series([text]), TZ)
     assert not bad[0]
     assert values[0] == _ts("2017-03-26 01:00")
 
@@ -168,7 +169,7 @@ def test_spring_gap_time_is_moved_forward_to_summer_time(text: str) -> None:
 @pytest.mark.parametrize("text", ["29-10-2017 02:30", "2017-10-29T02:30"])
 def test_autumn_repeated_hour_is_read_as_summer_time(text: str) -> None:
     # 02:30 happens twice on 29 October 2017; the first pass (CEST, UTC+2) is taken.
-    values, bad = parse_moments(pd.Series([text]))
+    values, bad = parse_moments(pd.Series([text]), TZ)
     assert not bad[0]
     assert values[0] == _ts("2017-10-29 00:30")
 
@@ -271,7 +272,7 @@ def test_an_iso_moment_with_an_hour_only_offset_does_not_crash(
     ],
 )
 def test_an_hour_only_offset_is_read_as_an_offset(text: str, utc: str) -> None:
-    values, bad = parse_moments(pd.Series([text, "2017-03-13T08:15:00"]))
+    values, bad = parse_moments(pd.Series([text, "2017-03-13T08:15:00"]), TZ)
     assert not bad.any()
     assert values.tolist() == [_ts(utc), _ts("2017-03-13 07:15")]
 
@@ -291,7 +292,7 @@ def test_iso_moments_with_an_offset_outside_1900_to_9999_utc_are_quarantined(
 
 
 def test_the_first_plausible_year_is_the_same_for_dutch_and_iso_moments() -> None:
-    values, bad = parse_moments(pd.Series(["01-01-1900 12:00", "1900-01-01T12:00:00"]))
+    values, bad = parse_moments(pd.Series(["01-01-1900 12:00", "1900-01-01T12:00:00"]), TZ)
     assert not bad.any()
     assert values.tolist() == [_ts("1900-01-01 11:40:28")] * 2  # Amsterdam mean time, +0:19:32
 
@@ -794,3 +795,12 @@ def test_example_csv_and_json_pages_give_identical_rows_and_hashes(
     from_json = pd.concat(parts, ignore_index=True)
     assert from_json["row_hash"].tolist() == from_csv["row_hash"].tolist()
     pd.testing.assert_frame_equal(from_json, from_csv)
+
+
+def test_local_moments_are_read_in_the_configured_time_zone() -> None:
+    toronto, bad = parse_moments(pd.Series(["13-03-2017 08:15"]), "America/Toronto")
+    amsterdam, _ = parse_moments(pd.Series(["13-03-2017 08:15"]), TZ)
+    assert not bad.any()
+    assert toronto[0] == pd.Timestamp("2017-03-13 12:15", tz="UTC")  # EDT, UTC-4
+    assert amsterdam[0] == pd.Timestamp("2017-03-13 07:15", tz="UTC")  # CET, UTC+1
+    assert NormaliseParams(categories=(), areas=load_areas(load_settings())).timezone == TZ

@@ -27,18 +27,19 @@ def rules_errors() -> tuple[type[Exception], ...]:
     return (RulesError,)
 
 
-def _local(iso: str | None) -> str:
-    if not iso:
-        return "-"
+def briefing_pdf_bytes(contents: list[dict[str, Any]], timezone: str) -> bytes:
+    """The briefings (contract JSON) as one printable PDF; street, time and category only; times
+    local in ``timezone``."""
     from zoneinfo import ZoneInfo
 
-    when = dt.datetime.fromisoformat(iso).astimezone(ZoneInfo("Europe/Amsterdam"))
-    return f"{when:%d-%m-%Y %H:%M}"
-
-
-def briefing_pdf_bytes(contents: list[dict[str, Any]]) -> bytes:
-    """The briefings (contract JSON) as one printable PDF; street, time and category only."""
     from vis.pages.pdf import PdfBriefing, briefings_pdf
+
+    zone = ZoneInfo(timezone)
+
+    def _local(iso: str | None) -> str:
+        if not iso:
+            return "-"
+        return f"{dt.datetime.fromisoformat(iso).astimezone(zone):%d-%m-%Y %H:%M}"
 
     items = []
     for c in contents:
@@ -82,20 +83,20 @@ def briefing_pdf_bytes(contents: list[dict[str, Any]]) -> bytes:
     return briefings_pdf(items)
 
 
-def _output(contents: list[dict[str, Any]], fmt: str, single: bool) -> None:
+def _output(contents: list[dict[str, Any]], fmt: str, single: bool, timezone: str) -> None:
     from briefing.render import render_html, render_text
 
     if fmt == "json":
         print(json.dumps(contents[0] if single else contents, ensure_ascii=False, indent=2))
     elif fmt == "html":
-        print(render_html(contents))
+        print(render_html(contents, timezone))
     elif fmt == "pdf":
         if sys.stdout.isatty():
             raise VisError("PDF is binair: stuur de uitvoer naar een bestand (> b.pdf)")
-        sys.stdout.buffer.write(briefing_pdf_bytes(contents))
+        sys.stdout.buffer.write(briefing_pdf_bytes(contents, timezone))
         sys.stdout.flush()
     else:
-        print("\n\n".join(render_text(c) for c in contents))
+        print("\n\n".join(render_text(c, timezone) for c in contents))
 
 
 @failing_on(rules_errors, status=EXIT_USAGE)
@@ -134,7 +135,7 @@ def cmd_briefing(settings: Settings, args: argparse.Namespace) -> int:
             contents = [c or next(built) for c in contents]
     finally:
         engine.dispose()
-    _output(contents, args.format, single=bool(args.shift))
+    _output(contents, args.format, single=bool(args.shift), timezone=settings.schedule.timezone)
     return 0
 
 

@@ -33,6 +33,7 @@ from briefing.evaluation.config import (
 from briefing.evaluation.report import PilotReport
 from vis import audit
 from vis.pages.common import Resources, current_user, log, md, resources, tr
+from vis.settings import PILOTS_FILE
 
 REPORT_KEY = "vis_pilot_report"
 SAVED_KEY = "vis_pilot_saved"
@@ -63,7 +64,7 @@ def export_bytes(report: PilotReport, fmt: str) -> bytes:
 
 
 def _config_text(res: Resources) -> str:
-    path = res.settings.resolve("pilots.toml")
+    path = res.settings.resolve(PILOTS_FILE)
     return path.read_text(encoding="utf-8") if path.exists() else ""
 
 
@@ -239,7 +240,7 @@ def save_pilot(res: Resources, config: PilotConfig | None, raw: dict[str, Any]) 
         wijken = load_areas(conn, res.municipality, dt.date.today().year)["code"]
     check_codes(new, wijken, set(gebieden(res.settings).values()))
     text = dump_pilots(new)
-    path = res.settings.resolve("pilots.toml")
+    path = res.settings.resolve(PILOTS_FILE)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)

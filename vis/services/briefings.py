@@ -21,9 +21,7 @@ from briefing.params import Rules, ShiftDef, load_rules, rules_version
 from vis.areas import load_areas
 from vis.briefing_store import load_incidents, store_briefing
 from vis.geo import AreaFileError, Grid
-from vis.settings import Settings
-
-RULES_FILE = "rules.toml"
+from vis.settings import RULES_FILE, Settings
 
 
 @dataclass(frozen=True)

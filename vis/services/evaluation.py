@@ -12,9 +12,7 @@ from briefing.evaluation.areascan import AreaScan, area_scans
 from briefing.evaluation.config import PilotConfig, check_codes, load_pilots
 from briefing.evaluation.report import PilotReport, evaluate_pilot
 from vis.errors import VisError
-from vis.settings import Settings
-
-PILOTS_FILE = "pilots.toml"
+from vis.settings import PILOTS_FILE, Settings
 
 
 def pilot_config(settings: Settings) -> PilotConfig:
