@@ -1,31 +1,85 @@
-"""Generates docs/configuration.md from the settings models: `python -m vis.settings_doc`."""
+"""Generates docs/configuration.md from the settings models: `python -m vis.settings_doc`.
+
+:data:`CONFIG_FILES` lists every TOML file that a typed model reads, with what the shipped file in
+``config/`` holds: the defaults, or why not (tests/unit/test_config_files.py checks both).
+"""
 
 from __future__ import annotations
 
 import sys
 import typing
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from vis.settings import CategorySettings, Settings, ShiftSettings, SourceSettings
+from vis.app_settings import AppSettings
+from vis.areas import GebiedenSettings
+from vis.settings import APP_FILE, CONFIG_FILE, GEBIEDEN_FILE, Settings
 
 DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "configuration.md"
-_LIST_TABLES: dict[str, type[BaseModel]] = {
-    "sources": SourceSettings,
-    "shifts": ShiftSettings,
-    "categories": CategorySettings,
-}
 _INTERNAL = {"config_dir"}
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    """One TOML file read by a typed model (``table``: the model reads only that table)."""
+
+    name: str
+    model: type[BaseModel]
+    table: str
+    about: str
+    #: None: the shipped ``config/<name>`` holds exactly the defaults; else why it does not.
+    shipped_differs: str | None
+
+
+CONFIG_FILES = (
+    ConfigFile(
+        CONFIG_FILE,
+        Settings,
+        "",
+        "The core settings (`config/vis.toml` by default, or `--config`, or `VIS_CONFIG`). "
+        "`VIS_DATABASE_URL` overrides `database.url`. Secrets never go in the file: a source "
+        "names the environment variable that holds its token (`sources[].token_env`).",
+        "it names the police unit's feed (`sources`: there is no default feed), and the "
+        "categories come from `categories.toml` (`ingest.categories_file`).",
+    ),
+    ConfigFile(
+        APP_FILE,
+        AppSettings,
+        "app",
+        "The app's settings, in the `[app]` table of `app.toml` beside `vis.toml` (or "
+        "`VIS_APP_CONFIG`). A missing file means the defaults.",
+        None,
+    ),
+    ConfigFile(
+        GEBIEDEN_FILE,
+        GebiedenSettings,
+        "",
+        "The wijken grouped into gebieden (`gebieden.toml` beside `vis.toml`), for the area scans "
+        "and for pilots that name a gebied. A missing file means no gebieden.",
+        "the defaults are no gebieden; the shipped file groups Amersfoort's 31 wijken into 9 "
+        "gebieden (a plausible grouping, see the file's comments).",
+    ),
+)
 
 
 def _model_of(info: FieldInfo) -> type[BaseModel] | None:
     ann = info.annotation
     if isinstance(ann, type) and issubclass(ann, BaseModel):
         return ann
+    return None
+
+
+def _list_model_of(info: FieldInfo) -> type[BaseModel] | None:
+    args = typing.get_args(info.annotation)
+    if typing.get_origin(info.annotation) is list and args:
+        item = args[0]
+        if isinstance(item, type) and issubclass(item, BaseModel):
+            return item
     return None
 
 
@@ -39,10 +93,11 @@ def iter_fields(
         key = f"{prefix}{name}"
         yield key, info
         sub = _model_of(info)
+        items = _list_model_of(info)
         if sub is not None:
             yield from iter_fields(sub, key + ".")
-        elif name in _LIST_TABLES and not prefix:
-            yield from iter_fields(_LIST_TABLES[name], key + "[].")
+        elif items is not None:
+            yield from iter_fields(items, key + "[].")
 
 
 def _default(info: FieldInfo) -> str:
@@ -65,22 +120,34 @@ def _type(info: FieldInfo) -> str:
     return str(text).replace("typing.", "").replace("|", "\\|")
 
 
+def _file_section(cfg: ConfigFile) -> list[str]:
+    shipped = (
+        f"The shipped `config/{cfg.name}` differs from the defaults: {cfg.shipped_differs}"
+        if cfg.shipped_differs
+        else f"The shipped `config/{cfg.name}` holds exactly these defaults."
+    )
+    prefix = f"{cfg.table}." if cfg.table else ""
+    lines = [f"## `{cfg.name}`", "", cfg.about, "", shipped, ""]
+    lines += ["| key | type | default | meaning |", "|---|---|---|---|"]
+    for key, info in iter_fields(cfg.model):
+        desc = (info.description or "").replace("|", "\\|")
+        lines.append(f"| `{prefix}{key}` | {_type(info)} | {_default(info)} | {desc} |")
+    return [*lines, ""]
+
+
 def render() -> str:
     lines = [
         "# Configuration",
         "",
-        "Generated from `vis/settings.py` by `python -m vis.settings_doc`; do not edit by hand.",
-        "The file is TOML (`config/vis.toml` by default, or `--config`, or `VIS_CONFIG`).",
-        "`VIS_DATABASE_URL` overrides `database.url`. Secrets never go in the file: a source",
-        "names the environment variable that holds its token (`sources[].token_env`).",
+        "Generated from the settings models by `python -m vis.settings_doc`; do not edit by hand.",
+        "Every file is TOML, read by a typed model that rejects unknown keys; the files other",
+        "than `vis.toml` are found beside it. `rules.toml` (the hotspot rules) and `pilots.toml`",
+        "(the pilots to evaluate) are described in the README.",
         "",
-        "| key | type | default | meaning |",
-        "|---|---|---|---|",
     ]
-    for key, info in iter_fields():
-        desc = (info.description or "").replace("|", "\\|")
-        lines.append(f"| `{key}` | {_type(info)} | {_default(info)} | {desc} |")
-    return "\n".join(lines) + "\n"
+    for cfg in CONFIG_FILES:
+        lines += _file_section(cfg)
+    return "\n".join(lines).rstrip() + "\n"
 
 
 def main() -> int:
