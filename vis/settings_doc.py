@@ -16,9 +16,10 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from briefing.evaluation.config import KEY_DOCS as PILOT_KEY_DOCS
 from vis.app_settings import AppSettings
 from vis.areas import GebiedenSettings
-from vis.settings import APP_FILE, CONFIG_FILE, GEBIEDEN_FILE, Settings
+from vis.settings import APP_FILE, CONFIG_FILE, GEBIEDEN_FILE, PILOTS_FILE, Settings
 
 DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "configuration.md"
 _INTERNAL = {"config_dir"}
@@ -135,18 +136,38 @@ def _file_section(cfg: ConfigFile) -> list[str]:
     return [*lines, ""]
 
 
+def _pilots_section() -> list[str]:
+    """pilots.toml: its keys (``briefing.evaluation.config.KEY_DOCS``; its reader enforces them)."""
+    lines = [
+        f"## `{PILOTS_FILE}`",
+        "",
+        "The pilots to evaluate, the programme's targets and outside figures (`pilots.toml` "
+        "beside `vis.toml`; `vis evaluate`, the Evaluatie page). Unknown keys are refused; "
+        "the README's \"Pilot evaluation\" has an example. The shipped file holds Amersfoort's "
+        "pilots.",
+        "",
+        "| key | meaning |",
+        "|---|---|",
+    ]
+    for key, meaning in PILOT_KEY_DOCS.items():
+        escaped = meaning.replace("|", "\\|")
+        lines.append(f"| `{key}` | {escaped} |")
+    return [*lines, ""]
+
+
 def render() -> str:
     lines = [
         "# Configuration",
         "",
         "Generated from the settings models by `python -m vis.settings_doc`; do not edit by hand.",
         "Every file is TOML, read by a typed model that rejects unknown keys; the files other",
-        "than `vis.toml` are found beside it. `rules.toml` (the hotspot rules) and `pilots.toml`",
-        "(the pilots to evaluate) are described in the README.",
+        "than `vis.toml` are found beside it. `rules.toml` (the hotspot rules) is described in",
+        "the README.",
         "",
     ]
     for cfg in CONFIG_FILES:
         lines += _file_section(cfg)
+    lines += _pilots_section()
     return "\n".join(lines).rstrip() + "\n"
 
 
