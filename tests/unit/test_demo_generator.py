@@ -214,6 +214,7 @@ def test_burglaries_cluster_in_space_and_time_beyond_a_time_shuffle(
     assert observed > 2.0 * shuffled
 
 
+@pytest.mark.slow
 def test_the_same_seed_gives_the_same_bytes_and_another_seed_does_not(
     params: DemoParams, areas: tuple[Area, ...], incidents: pd.DataFrame
 ) -> None:

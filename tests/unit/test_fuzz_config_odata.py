@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -64,6 +65,7 @@ def mutated_config(draw: st.DrawFn) -> str:
     return text
 
 
+@pytest.mark.slow
 @BUDGET
 @given(text=mutated_config())
 def test_mutated_config_loads_or_fails_with_one_line(tmp_path_factory: Any, text: str) -> None:
@@ -114,6 +116,7 @@ cbs_rows = st.lists(
 )
 
 
+@pytest.mark.slow
 @BUDGET
 @given(rows=cbs_rows)
 def test_odata_rows_are_each_loaded_or_rejected(rows: list[Any]) -> None:
@@ -137,6 +140,7 @@ answers = st.one_of(
 )
 
 
+@pytest.mark.slow
 @given(
     first=answers,
     second=answers,

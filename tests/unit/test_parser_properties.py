@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
@@ -277,6 +278,7 @@ def _account(
 # --- CSV -----------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(extracts(), st.booleans(), st.sampled_from([5, 100_000]))
 def test_every_csv_row_is_loaded_or_quarantined_exactly_once(
@@ -294,6 +296,7 @@ def test_every_csv_row_is_loaded_or_quarantined_exactly_once(
     assert sorted(loaded + held) == list(range(1, len(rows) + 1))
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(extracts(max_rows=6), st.booleans())
 def test_csv_values_come_back_exactly_as_written(
@@ -317,6 +320,7 @@ def test_csv_values_come_back_exactly_as_written(
     assert [list(r) for r in got.drop(columns=[c.ROW]).itertuples(index=False)] == rows
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(extracts(max_rows=6), st.data())
 def test_damaged_csv_is_read_or_refused_with_a_format_error(
@@ -387,6 +391,7 @@ def _pages(records: list[Any], sizes: list[int]) -> list[bytes]:
     return pages
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(
     json_records(), st.lists(st.integers(0, 6), min_size=1, max_size=3), st.sampled_from([5, 1000])
@@ -417,6 +422,7 @@ def test_every_json_element_is_loaded_quarantined_or_rejected_exactly_once(
     assert sorted(loaded + held + rejected) == list(range(1, len(records) + 1))
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(json_records())
 def test_json_strings_come_back_exactly_as_sent(records: list[Any]) -> None:
@@ -439,6 +445,7 @@ def test_json_strings_come_back_exactly_as_sent(records: list[Any]) -> None:
 # --- normalise on its own ------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @settings(PROPERTY, max_examples=20)
 @given(extracts(max_rows=10), st.integers(1, 9))
 def test_normalise_gives_the_same_rows_and_hashes_however_the_rows_are_chunked(
