@@ -35,7 +35,7 @@ from briefing.evaluation.params import (
 )
 from briefing.evaluation.rates import compare_rates
 from briefing.evaluation.record import RecordSummary, briefing_record
-from briefing.evaluation.wdd import explain_wdd, wdd
+from briefing.evaluation.wdd import choose_wdd, explain_wdd
 from briefing.evaluation.wdq import explain_wdq, wdq
 from vis.geo import Grid
 
@@ -245,15 +245,15 @@ def _comparisons(
         })  # fmt: skip
     has_buffer = pilot.buffer is not None
     buf = (counts[BUFFER, BASIS], counts[BUFFER, PILOT]) if has_buffer else None
-    w = wdd(
+    w = choose_wdd(
         counts[TREATMENT, BASIS], counts[TREATMENT, PILOT],
         counts[CONTROL, BASIS], counts[CONTROL, PILOT], buf, alpha=pilot.alpha,
     )  # fmt: skip
     rows.append({
-        "reeks": name, "toets": "WDD (Wheeler & Ratcliffe)", "schatting": w.wdd,
+        "reeks": name, "toets": w.variant, "schatting": w.wdd if w.z is not None else None,
         "ci_laag": w.ci_low, "ci_hoog": w.ci_high, "p": w.p_value, "z": w.z,
         "aantallen": f"T {w.t0}→{w.t1}, C {w.c0}→{w.c1}, D {w.d0}→{w.d1}",
-        "uitleg": explain_wdd(w, pilot.alpha, subject=f"{name}: WDD"),
+        "uitleg": explain_wdd(w, pilot.alpha, subject=name),
     })  # fmt: skip
     if has_buffer:
         q = wdq(

@@ -4,13 +4,23 @@ happened, and a CompStat flag whose false-alarm rate holds when nothing changes.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
+from briefing.evaluation.config import PilotConfig
+from briefing.evaluation.params import AreaSet, CategoryGroups, Period, Pilot, Targets
 from briefing.evaluation.rates import compare_rates
+from briefing.evaluation.report import EvaluationData, evaluate_pilot
+from briefing.evaluation.wdd import CLASSIC, WEIGHTED, choose_wdd, explain_wdd, wdd, weighted_wdd
+from ingest.runner import load_areas
+from vis.geo import Grid
+from vis.settings import load_settings
 
 # --- one p-value convention, agreeing with the interval -----------------------------------------
 
@@ -59,3 +69,142 @@ def test_score_p_agrees_with_the_score_interval() -> None:
             if (r.p_value < 0.05) != _excludes_one(r.ci_low, r.ci_high):
                 disagree.append((c1, c0))
     assert disagree == []
+
+
+# --- WDD -----------------------------------------------------------------------------------------
+
+
+def test_wdd_reproduces_wheeler_and_ratcliffe() -> None:
+    # Wheeler & Ratcliffe (2018), Crime Science 7:11, worked example: T 207 → 110, C 308 → 318,
+    # D 178 → 157, CD 150 → 140: WDD -118, variance 1568, Z -2.98, 95 % CI -196 to -40.
+    r = wdd(207, 110, 308, 318, (178, 157), (150, 140))
+    assert r.variant == CLASSIC
+    assert r.wdd == -118 and r.variance == 1568
+    assert round(r.z or 0.0, 2) == -2.98
+    assert (round(r.ci_low or 0.0), round(r.ci_high or 0.0)) == (-196, -40)
+
+
+def test_wdd_never_subtracts_one_control_twice_unscaled() -> None:
+    with pytest.raises(ValueError, match="own control"):
+        wdd(290, 261, 3910, 3519, (2070, 1863))
+
+
+def test_weighted_wdd_on_the_uniform_decline_of_the_issue() -> None:
+    # Every place 10 % down: T 290 → 261, C 3910 → 3519, D 2070 → 1863 (one shared control).
+    shared = weighted_wdd(290, 261, 3910, 3519, (2070, 1863))
+    assert shared.variant == WEIGHTED
+    assert abs(shared.wdd) < 1e-9 and shared.p_value is not None and shared.p_value > 0.5
+    own = weighted_wdd(290, 261, 3910, 3519, (2070, 1863), (1000, 900))
+    assert abs(own.wdd) < 1e-9 and own.p_value is not None and own.p_value > 0.5
+    picked = choose_wdd(290, 261, 3910, 3519, (2070, 1863))
+    assert picked.variant == WEIGHTED and abs(picked.wdd) < 1e-9
+    text = explain_wdd(picked)
+    assert "gewogen" in text and "niet significant" in text and "verplaatsing meegeteld" in text
+    assert "verplaatsing meegeteld" not in explain_wdd(choose_wdd(290, 261, 3910, 3519))
+
+
+def test_weighted_wdd_variance_by_the_delta_method() -> None:
+    # f = T1 - T0·C1/C0: Var = T1 + r²·T0 + w²·C1 + (w·r)²·C0 with r = C1/C0, w = T0/C0.
+    r = weighted_wdd(40, 20, 400, 440)
+    ratio, weight = 440 / 400, 40 / 400
+    assert r.wdd == pytest.approx(20 - 40 * ratio)
+    expected = 20 + ratio**2 * 40 + weight**2 * 440 + (weight * ratio) ** 2 * 400
+    assert r.variance == pytest.approx(expected)
+
+
+def test_weighted_wdd_holds_its_false_alarm_rate_under_a_common_trend() -> None:
+    rng = np.random.default_rng(12)
+    alarms = 0
+    runs = 4000
+    for _ in range(runs):
+        t0, c0 = rng.poisson(30), rng.poisson(600)
+        t1, c1 = rng.poisson(30 * 0.8), rng.poisson(600 * 0.8)
+        res = choose_wdd(int(t0), int(t1), int(c0), int(c1))
+        alarms += int(res.p_value is not None and res.p_value < 0.05)
+    assert alarms / runs < 0.065
+
+
+def test_wdd_is_refused_with_a_pointer_to_the_did_when_it_cannot_be_weighted() -> None:
+    r = choose_wdd(30, 20, 2, 3)
+    assert r.z is None and r.reason is not None and "verschil-in-verschillen" in r.reason
+    assert "niet te bepalen" in explain_wdd(r)
+
+
+# --- the uniform-decline world: nothing happened, nothing may be called -------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+BASE = Period(dt.date(2016, 1, 1), dt.date(2016, 6, 30))
+HALF = Period(dt.date(2017, 1, 1), dt.date(2017, 6, 30))
+GROUPS = CategoryGroups(
+    misdrijf=frozenset({"woninginbraak"}), labels={"woninginbraak": "Woninginbraak"}
+)
+
+
+@pytest.fixture(scope="module")
+def amersfoort() -> pd.DataFrame:
+    settings = load_settings(ROOT / "config" / "vis.toml")
+    found = load_areas(settings).of_municipality(settings.municipality.code)
+    frame = pd.DataFrame(
+        [(a.code, a.name, "g", int(a.inhabitants or 0)) for a in found],
+        columns=["code", "name", "gebied", "inhabitants"],
+    )
+    return frame.loc[frame["inhabitants"] > 0].reset_index(drop=True)
+
+
+def uniform_decline(areas: pd.DataFrame) -> EvaluationData:
+    """Every wijk: 20 woninginbraken per 1,000 inhabitants (rounded to tens) in 2016-H1 and
+    exactly 10 % fewer in 2017-H1, spread evenly over each period."""
+    rows = []
+    for code, inhabitants in zip(areas["code"], areas["inhabitants"], strict=True):
+        before = 10 * max(1, round(inhabitants * 0.02 / 10))
+        for period, n in ((BASE, before), (HALF, before * 9 // 10)):
+            for i in range(n):
+                day = period.start + dt.timedelta(days=(i * period.days) // n)
+                begin = pd.Timestamp(day, tz="UTC") + pd.Timedelta(hours=8)
+                rows.append(("woninginbraak", code, day, begin, None, 0, math.nan, math.nan))
+    incidents = pd.DataFrame(
+        rows, columns=["category", "area_code", "date", "begin_at", "attempt", "arrests", "x", "y"]
+    )
+    hotspots = pd.DataFrame(columns=["briefing_id", "date", "shift", "window_start",
+                                     "window_end", "hotspot_id", "geometry"])  # fmt: skip
+    visits = pd.DataFrame(columns=["briefing_id", "hotspot_id", "visited_at", "duration_min"])
+    return EvaluationData(incidents, areas, hotspots, visits, None, HALF.end)
+
+
+def _choices(codes: list[str]) -> list[tuple[AreaSet, AreaSet | None, AreaSet]]:
+    w = lambda cs: AreaSet("wijken", tuple(cs))  # noqa: E731
+    rest = AreaSet("rest")
+    return [
+        (w(codes[:2]), w(codes[2:12]), rest),  # the demo pilot's shape: T, its ring, the rest
+        (w(codes[:2]), None, rest),  # no buffer, the rest of the city as control
+        (w(codes[:1]), None, w(codes[1:2])),  # one wijk against one other
+        (w(codes[:1]), w(codes[1:3]), w(codes[3:5])),  # small buffer and control
+        (w(codes[5:15]), w(codes[:5]), w(codes[15:17])),  # large treatment, small control
+        (w(codes[3:4]), None, w(codes[4:])),  # one wijk against all others
+    ]
+
+
+def test_uniform_decline_world_calls_no_effect(amersfoort: pd.DataFrame) -> None:
+    data = uniform_decline(amersfoort)
+    config = PilotConfig(Targets(), "", (), ())
+    codes = list(amersfoort["code"])
+    for treatment, buffer, control in _choices(codes):
+        pilot = Pilot(
+            "u", "U", BASE, HALF, treatment, control, buffer, categories=("woninginbraak",)
+        )
+        report = evaluate_pilot(pilot, data, GROUPS, config, Grid(125.0, 0.0, 0.0))
+        rows = report.comparisons
+        effect = rows.loc[rows["toets"].str.contains("WDD|verschil-in-verschillen")]
+        assert len(effect) >= 2
+        for row in effect.to_dict(orient="records"):
+            p = row["p"]
+            assert p is None or p != p or p >= 0.05, (treatment, buffer, control, row)
+            assert "niet significant" in row["uitleg"] or "niet te bepalen" in row["uitleg"], row
+        for row in rows.loc[rows["toets"].str.contains("WDD")].to_dict(orient="records"):
+            z, estimate = row["z"], row["schatting"]
+            if z is not None and z == z:
+                assert abs(z) < 0.5 and abs(estimate) < 1.0, row
+            if buffer is None:
+                assert "verplaatsing meegeteld" not in row["uitleg"]
+        did = rows.loc[rows["toets"].str.contains("verschil-in-verschillen")].iloc[0]
+        assert did["schatting"] == pytest.approx(1.0, abs=0.02)

@@ -83,10 +83,7 @@ def test_wdd_by_hand() -> None:
     assert "15 incidenten minder" in explain_wdd(r)
 
 
-def test_wdd_shared_control_and_no_buffer() -> None:
-    shared = wdd(100, 80, 200, 190, (50, 45))
-    # ΔT + ΔD - 2ΔC = -20 - 5 + 20; Var = T + D + 4·C = 180 + 95 + 4·390
-    assert shared.wdd == -5 and shared.variance == 180 + 95 + 4 * 390
+def test_wdd_without_buffer() -> None:
     plain = wdd(100, 80, 200, 190)
     assert plain.wdd == -10 and plain.variance == 570
 

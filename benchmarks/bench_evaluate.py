@@ -1,0 +1,81 @@
+"""How long the demo pilot takes to evaluate: the whole `vis evaluate` command, and its phases.
+
+Run from the project root after ``vis demo --no-serve`` (which prepares ``var/demo.db``):
+
+    python benchmarks/bench_evaluate.py [--db sqlite:///var/demo.db] [--pilot binnenstad-2017]
+                                        [--repeat 3]
+
+Prints the best wall-clock time of ``--repeat`` runs for: loading the data, the statistics
+(``evaluate_pilot``), the two together in one process (what the evaluator's page waits for), and
+the command line end to end in a fresh process (start-up and imports included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _best(repeat: int, step: Callable[[], Any]) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default=f"sqlite:///{ROOT / 'var' / 'demo.db'}")
+    parser.add_argument("--pilot", default="binnenstad-2017")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    os.environ["VIS_DATABASE_URL"] = args.db
+
+    started = time.perf_counter()
+    from briefing.evaluation.report import evaluate_pilot
+    from vis.cli import ready_engine
+    from vis.commands.evaluate import evaluate_on, pilot_config
+    from vis.evaluation_store import category_groups, grid_of, load_evaluation_data
+    from vis.settings import load_settings
+
+    imports = time.perf_counter() - started
+    settings = load_settings()
+    config = pilot_config(settings)
+    pilot = config.pilot(args.pilot)
+    engine = ready_engine(settings)
+    start = min(pilot.baseline.start, pilot.pilot.end - dt.timedelta(days=400))
+    with engine.connect() as conn:
+        evaluate_on(conn, settings, args.pilot, config)  # warm caches once
+        data = load_evaluation_data(conn, settings, start, pilot.pilot.end)
+        t_load = _best(args.repeat, lambda: load_evaluation_data(conn, settings, start,
+                                                                 pilot.pilot.end))  # fmt: skip
+        groups, grid = category_groups(settings), grid_of(settings)
+        t_stats = _best(args.repeat, lambda: evaluate_pilot(pilot, data, groups, config, grid))
+        t_page = _best(args.repeat, lambda: evaluate_on(conn, settings, args.pilot, config))
+    engine.dispose()
+    vis = str(Path(sys.executable).with_name("vis"))
+    cli = _best(args.repeat, lambda: subprocess.run(
+        [vis, "evaluate", "--pilot", args.pilot], check=True, capture_output=True, env=os.environ,
+    ))  # fmt: skip
+    print(f"pilot {args.pilot}: {len(data.incidents)} incidents loaded")
+    print(f"imports (first, in this process)   {imports:7.2f} s")
+    print(f"load_evaluation_data               {t_load:7.2f} s")
+    print(f"evaluate_pilot (statistics)        {t_stats:7.2f} s")
+    print(f"evaluate_on (what the page waits)  {t_page:7.2f} s")
+    print(f"vis evaluate --pilot (new process) {cli:7.2f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
