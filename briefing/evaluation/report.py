@@ -51,7 +51,8 @@ class EvaluationData:
     """The inputs, as :mod:`vis.evaluation_store` builds them.
 
     - ``incidents``: ``category``, ``area_code``, ``date`` (local), ``begin_at`` (aware UTC),
-      ``attempt``, ``arrests``, ``x``, ``y`` (metric), optionally ``street``;
+      ``attempt``, ``arrests``, ``x``, ``y`` (metric), optionally ``street`` and ``reduced``
+      (True: a purged incident, known only by its month and dated on the 1st);
     - ``areas``: the municipality's wijken: ``code``, ``name``, ``gebied``, ``inhabitants``;
     - ``hotspots``: ``briefing_id``, ``date``, ``shift``, ``window_start``, ``window_end``,
       ``hotspot_id``, ``geometry`` (shapely, metric);
@@ -195,7 +196,9 @@ def evaluate_pilot(
     focus = list(pilot.categories) or sorted(groups.misdrijf)
     as_of = min(pilot.pilot.end, data.data_until or pilot.pilot.end)
     treated = inc.loc[inc["group"] == TREATMENT]
-    compstat = compstat_table(treated[["date", "category"]], as_of, focus)
+    compstat = compstat_table(
+        treated[["date", "category"]], as_of, focus, reduced_months=reduced_months(inc)
+    )
     record, record_sum = briefing_record(spots, inc, data.municipality_area_m2)
     dose = dosage_table(spots, data.visits, inc)
     return PilotReport(
@@ -212,6 +215,14 @@ def evaluate_pilot(
         dosage_summary=dosage_summary(dose, alpha=pilot.alpha),
         notes=assignment.notes,
     )
+
+
+def reduced_months(incidents: pd.DataFrame) -> frozenset[dt.date]:
+    """First days of the months that hold purged (monthly) incidents."""
+    if "reduced" not in incidents or incidents.empty:
+        return frozenset()
+    days = incidents.loc[incidents["reduced"].astype(bool), "date"]
+    return frozenset(d.replace(day=1) for d in days)
 
 
 def _comparisons(

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from briefing.evaluation.compstat import compstat_table, is_flagged
 from briefing.evaluation.config import PilotConfig
 from briefing.evaluation.params import AreaSet, CategoryGroups, Period, Pilot, Targets
 from briefing.evaluation.rates import compare_rates
@@ -208,3 +209,43 @@ def test_uniform_decline_world_calls_no_effect(amersfoort: pd.DataFrame) -> None
                 assert "verplaatsing meegeteld" not in row["uitleg"]
         did = rows.loc[rows["toets"].str.contains("verschil-in-verschillen")].iloc[0]
         assert did["schatting"] == pytest.approx(1.0, abs=0.02)
+
+
+# --- CompStat ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rate", [0.3, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0])
+def test_compstat_false_alarm_rate_holds_when_nothing_changes(rate: float) -> None:
+    rng = np.random.default_rng(int(rate * 10))
+    runs = 3000
+    alarms = sum(
+        is_flagged(int(rng.poisson(rate)), 7, int(rng.poisson(rate)), 7) for _ in range(runs)
+    )
+    assert alarms / runs <= 0.05
+
+
+def test_four_to_nine_is_normal_variation() -> None:
+    assert not is_flagged(9, 7, 4, 7)
+    dates = pd.DataFrame(
+        {"date": [dt.date(2016, 3, 10)] * 9 + [dt.date(2015, 3, 12)] * 4, "category": ["w"] * 13}
+    )
+    table = compstat_table(dates, dt.date(2016, 3, 14), ["w"])
+    week = table.loc[(table["venster"] == "week") & (table["categorie"] == "w")].iloc[0]
+    assert "binnen de normale schommeling" in week["uitleg"]
+    assert is_flagged(30, 7, 10, 7)
+
+
+def test_compstat_window_cutting_a_reduced_month_is_skipped_with_a_reason() -> None:
+    # After the purge, March 2015 is stored per month: its incidents are dated 1 March 2015.
+    dates = pd.DataFrame(
+        {"date": [dt.date(2016, 3, 10)] * 6 + [dt.date(2015, 3, 1)] * 24, "category": ["w"] * 30}
+    )
+    reduced = frozenset({dt.date(2015, 3, 1)})
+    table = compstat_table(dates, dt.date(2016, 3, 14), ["w"], reduced_months=reduced)
+    for name in ("week", "28 dagen", "jaar tot nu"):
+        row = table.loc[(table["venster"] == name) & (table["categorie"] == "w")].iloc[0]
+        assert row["z"] is None or row["z"] != row["z"], name
+        assert "niet te bepalen" in row["uitleg"] and "maand" in row["uitleg"], name
+    whole = compstat_table(dates, dt.date(2016, 3, 31), ["w"], reduced_months=reduced)
+    row = whole.loc[(whole["venster"] == "jaar tot nu") & (whole["categorie"] == "w")].iloc[0]
+    assert "niet te bepalen" not in row["uitleg"]  # whole months: the lump is counted right
