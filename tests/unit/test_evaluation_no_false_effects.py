@@ -14,7 +14,8 @@ import pytest
 from scipy import stats
 
 from briefing.evaluation.compstat import compstat_table, is_flagged
-from briefing.evaluation.config import PilotConfig
+from briefing.evaluation.areas import assign_groups
+from briefing.evaluation.config import PilotConfig, PilotConfigError, parse_pilots
 from briefing.evaluation.params import AreaSet, CategoryGroups, Period, Pilot, Targets
 from briefing.evaluation.rates import compare_rates
 from briefing.evaluation.report import EvaluationData, evaluate_pilot
@@ -249,3 +250,40 @@ def test_compstat_window_cutting_a_reduced_month_is_skipped_with_a_reason() -> N
     whole = compstat_table(dates, dt.date(2016, 3, 31), ["w"], reduced_months=reduced)
     row = whole.loc[(whole["venster"] == "jaar tot nu") & (whole["categorie"] == "w")].iloc[0]
     assert "niet te bepalen" not in row["uitleg"]  # whole months: the lump is counted right
+
+
+# --- overlapping areas ---------------------------------------------------------------------------
+
+
+def _pilot(treatment: AreaSet, control: AreaSet, buffer: AreaSet | None = None) -> Pilot:
+    return Pilot("o", "O", BASE, HALF, treatment, control, buffer)
+
+
+def test_overlapping_wijken_are_an_error_that_names_them(amersfoort: pd.DataFrame) -> None:
+    a, b, c = list(amersfoort["code"][:3])
+    data = uniform_decline(amersfoort)
+    cases = [
+        (_pilot(AreaSet("wijken", (a, b)), AreaSet("wijken", (b, c))), {b}),
+        (_pilot(AreaSet("wijken", (a,)), AreaSet("wijken", (c,)), AreaSet("wijken", (a, b))), {a}),
+        (_pilot(AreaSet("wijken", (a,)), AreaSet("gebieden", ("g",))), {a}),
+    ]
+    for pilot, named in cases:
+        with pytest.raises(PilotConfigError) as caught:
+            assign_groups(data.incidents, pilot, data.areas, None, Grid(125.0, 0.0, 0.0))
+        for code in named:
+            assert code in str(caught.value)
+
+
+def test_pilots_toml_refuses_overlapping_wijken() -> None:
+    raw = {
+        "pilot": [{
+            "name": "dubbel", "baseline": ["2016-01-01", "2016-06-30"],
+            "period": ["2017-01-01", "2017-06-30"],
+            "treatment": {"kind": "wijken", "codes": ["WK030701", "WK030702"]},
+            "buffer": {"kind": "wijken", "codes": ["WK030703"]},
+            "control": {"kind": "wijken", "codes": ["WK030702", "WK030703", "WK030704"]},
+        }]
+    }  # fmt: skip
+    with pytest.raises(PilotConfigError, match="WK030702") as caught:
+        parse_pilots(raw)
+    assert "WK030703" in str(caught.value)
