@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from briefing.evaluation.compstat import compstat_table, is_flagged
 from briefing.evaluation.areas import assign_groups
+from briefing.evaluation.compstat import compstat_table, is_flagged
 from briefing.evaluation.config import PilotConfig, PilotConfigError, parse_pilots
 from briefing.evaluation.params import AreaSet, CategoryGroups, Period, Pilot, Targets
 from briefing.evaluation.rates import compare_rates
