@@ -169,7 +169,8 @@ def _pdf_key_figures(pdf: Any, table: pd.DataFrame) -> None:
 
 
 def _latin(text: str) -> str:
-    return latin1(text)
+    """Latin-1 for the PDF core font; the target marks ✓/✗ keep their words."""
+    return latin1(text.replace("✓ ", "").replace("✗ ", ""))
 
 
 def _pdf_table(pdf: Any, title: str, frame: pd.DataFrame, columns: list[str]) -> None:

@@ -7,7 +7,7 @@ long table has one row per (period, group, indicator); :func:`wide` pivots it fo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -36,6 +36,11 @@ COLUMNS = [
     "doel_gehaald",
     "toelichting",
 ]
+
+
+#: Marks in ``doel_gehaald`` (text, never a bare True/False/None).
+MET, NOT_MET, UNDETERMINED = "✓ gehaald", "✗ niet gehaald", "niet te bepalen"
+NOT_JUDGED = "n.v.t.: het doel geldt voor de hele gemeente"
 
 
 @dataclass(frozen=True)
@@ -99,11 +104,17 @@ def _row(
     value: float | None,
     targets: Targets,
     note: str,
+    judged: bool,
 ) -> dict[str, object]:
     text, threshold, sense = _target(ind.key, targets)
-    met: bool | None = None
-    if threshold is not None and value is not None:
-        met = value <= threshold if sense == "max" else value >= threshold
+    met = ""
+    if threshold is not None and not judged:
+        met = NOT_JUDGED
+    elif threshold is not None and value is None:
+        met = UNDETERMINED
+    elif threshold is not None and value is not None:
+        ok = value <= threshold if sense == "max" else value >= threshold
+        met = MET if ok else NOT_MET
     return {
         "periode": period_name,
         "gebied": group,
@@ -124,8 +135,13 @@ def indicator_table(
     populations: Mapping[str, float | None],
     groups: CategoryGroups,
     targets: Targets,
+    target_groups: Collection[str] = (),
 ) -> pd.DataFrame:
     """Every indicator per period and area group.
+
+    The targets are judged (``doel_gehaald``: :data:`MET`, :data:`NOT_MET` or
+    :data:`UNDETERMINED`) only for the groups in ``target_groups``, the ones the targets are
+    set for (the municipality); other rows with a target say :data:`NOT_JUDGED`.
 
     ``incidents`` has columns ``date`` (local date), ``category``, ``group`` (the area group the
     incident lies in, e.g. "behandeling" or a gebied name), ``attempt`` (bool or missing) and
@@ -159,7 +175,8 @@ def indicator_table(
                 else:
                     value = per_1000_per_year(count, inhabitants, period)
                     note = "" if value is not None else undetermined("inwonertal onbekend")
-                rows.append(_row(period_name, group, ind, count, value, targets, note))
+                judged = group in target_groups
+                rows.append(_row(period_name, group, ind, count, value, targets, note, judged))
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

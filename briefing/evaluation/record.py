@@ -1,7 +1,9 @@
 """The briefings' own record: hit rate and PAI of the stored hotspots against what then happened.
 
 For each stored briefing, the incidents that began in its shift window are "what then happened".
-A hit is such an incident inside one of the briefing's hotspots. Per briefing::
+A hit is such an incident inside one of the briefing's hotspots. Incidents without coordinates
+can be neither a hit nor a miss: they are left out of the hit rate's denominator (and counted
+apart, ``zonder_locatie``). Per briefing::
 
     hit rate   = hits / incidents in the window (anywhere in the municipality)
     area share = area of the hotspots / area of the municipality
@@ -30,6 +32,7 @@ RECORD_COLUMNS = [
     "dienst",
     "hotspots",
     "incidenten",
+    "zonder_locatie",
     "treffers",
     "trefkans_pct",
     "oppervlakte_pct",
@@ -42,6 +45,7 @@ class RecordSummary:
     briefings: int
     incidents: int
     hits: int
+    unlocated: int
     hit_rate_pct: float | None
     area_share_pct: float | None
     pai: float | None
@@ -73,13 +77,14 @@ def briefing_record(
     for briefing_id, spots in hotspots.groupby("briefing_id", sort=True):
         first = spots.iloc[0]
         shape = unary_union([g for g in spots["geometry"] if g is not None])
-        n = hits = 0
+        n = hits = unlocated = 0
         if begin is not None:
             start = pd.Timestamp(first["window_start"])
             end = pd.Timestamp(first["window_end"])
             in_window = ((begin >= start) & (begin < end)).to_numpy()
-            n = int(in_window.sum())
             sel = in_window & located
+            n = int(sel.sum())
+            unlocated = int(in_window.sum()) - n
             if sel.any() and not shape.is_empty:
                 hits = int(shapely.intersects_xy(shape, xs[sel], ys[sel]).sum())
         share = float(shape.area) / municipality_area_m2
@@ -91,6 +96,7 @@ def briefing_record(
                 "dienst": first["shift"],
                 "hotspots": len(spots),
                 "incidenten": n,
+                "zonder_locatie": unlocated,
                 "treffers": hits,
                 "trefkans_pct": rate,
                 "oppervlakte_pct": 100.0 * share,
@@ -103,11 +109,12 @@ def briefing_record(
 def _summary(rows: list[dict[str, object]], reason: str | None) -> RecordSummary:
     n = sum(int(str(r["incidenten"])) for r in rows)
     hits = sum(int(str(r["treffers"])) for r in rows)
+    unlocated = sum(int(str(r["zonder_locatie"])) for r in rows)
     if reason is None and n == 0:
-        reason = "geen incidenten in de vensters van de briefings"
+        reason = "geen incidenten met een locatie in de vensters van de briefings"
     if reason is not None:
         return RecordSummary(
-            len(rows), n, hits, None, None, None, f"Trefkans: {undetermined(reason)}"
+            len(rows), n, hits, unlocated, None, None, None, f"Trefkans: {undetermined(reason)}"
         )
     share = sum(float(str(r["oppervlakte_pct"])) * int(str(r["incidenten"])) for r in rows) / n
     rate = 100.0 * hits / n
@@ -117,4 +124,6 @@ def _summary(rows: list[dict[str, object]], reason: str | None) -> RecordSummary
         f"gemeente en vingen {nl_percent(rate)} van de {n} incidenten in hun dienst (PAI "
         f"{nl_number(pai, 1)}: {nl_number(pai, 1)} keer zoveel als bij willekeurige plekken)"
     )
-    return RecordSummary(len(rows), n, hits, rate, share, pai, text)
+    if unlocated:
+        text += f"; {unlocated} incidenten zonder locatie niet meegeteld"
+    return RecordSummary(len(rows), n, hits, unlocated, rate, share, pai, text)

@@ -20,7 +20,7 @@ from briefing.evaluation.compstat import compstat_table
 from briefing.evaluation.config import PilotConfig
 from briefing.evaluation.did import explain_did, fit_did, weekly_panel
 from briefing.evaluation.dosage import DosageSummary, dosage_summary, dosage_table
-from briefing.evaluation.explain import direction_sentence, nl_number
+from briefing.evaluation.explain import direction_sentence, nl_number, nl_p
 from briefing.evaluation.indicators import indicator_table, outside_table
 from briefing.evaluation.params import (
     BUFFER,
@@ -41,7 +41,12 @@ from vis.geo import Grid
 
 COMPARISON_COLUMNS = [
     "reeks", "toets", "schatting", "ci_laag", "ci_hoog", "p", "z", "aantallen", "uitleg",
+    "rol", "p_holm",
 ]  # fmt: skip
+#: The one question a pilot answers (its categories in the treatment area, by the DiD), and
+#: everything else, which is exploratory and carries Holm-adjusted p-values.
+PRIMARY, EXPLORATORY = "primair", "verkennend"
+PRIMARY_SERIES = "Pilotcategorieën"
 BASIS, PILOT = "basisperiode", "pilotperiode"
 GEMEENTE = "gemeente"
 
@@ -135,7 +140,7 @@ def series_of(pilot: Pilot, groups: CategoryGroups) -> dict[str, frozenset[str]]
     """The series tested: all misdrijven, the pilot's categories together and one by one."""
     out = {"Misdrijven": groups.misdrijf}
     if pilot.categories:
-        out["Pilotcategorieën"] = frozenset(pilot.categories)
+        out[PRIMARY_SERIES] = frozenset(pilot.categories)
         for c in pilot.categories:
             out[groups.label(c)] = frozenset({c})
     return out
@@ -171,6 +176,7 @@ def evaluate_pilot(
         {**assignment.populations, GEMEENTE: city_pop},
         groups,
         config.targets,
+        target_groups={GEMEENTE},
     )
     indicators["gebied"] = indicators["gebied"].map({**GROUP_LABELS, GEMEENTE: GEMEENTE})
     day = day_series(inc)
@@ -206,7 +212,7 @@ def evaluate_pilot(
         populations={GROUP_LABELS[k]: v for k, v in assignment.populations.items()},
         indicators=indicators,
         outside=outside_table(config.outside, config.targets),
-        comparisons=pd.DataFrame(rows, columns=COMPARISON_COLUMNS),
+        comparisons=with_roles(pd.DataFrame(rows, columns=COMPARISON_COLUMNS[:-2]), pilot),
         timeseries=_timeseries(pilot, inc, day, groups, assignment.populations),
         compstat=compstat,
         record=record,
@@ -215,6 +221,35 @@ def evaluate_pilot(
         dosage_summary=dosage_summary(dose, alpha=pilot.alpha),
         notes=assignment.notes,
     )
+
+
+def with_roles(table: pd.DataFrame, pilot: Pilot) -> pd.DataFrame:
+    """Mark the primary test (the DiD of the pilot's categories, or of all misdrijven when it
+    names none) and the exploratory rest, with Holm-adjusted p over the exploratory tests."""
+    from statsmodels.stats.multitest import multipletests
+
+    series = PRIMARY_SERIES if pilot.categories else "Misdrijven"
+    is_did = table["toets"].str.startswith("verschil-in-verschillen")
+    primary = (table["reeks"] == series) & is_did
+    out = table.assign(rol=np.where(primary, PRIMARY, EXPLORATORY), p_holm=table["p"])
+    p = pd.to_numeric(out["p"], errors="coerce")
+    tested = (~primary) & p.notna()
+    if tested.any():
+        adjusted = multipletests(p[tested].to_numpy(float), method="holm")[1]
+        out.loc[tested, "p_holm"] = adjusted
+    notes = []
+    for row, adjusted_p in zip(out.to_dict(orient="records"), out["p_holm"], strict=True):
+        text = str(row["uitleg"])
+        if row["rol"] == PRIMARY:
+            text += " [hoofdvraag van de pilot]"
+        elif adjusted_p is not None and adjusted_p == adjusted_p:  # not None, not NaN
+            verdict = "blijft significant" if adjusted_p < pilot.alpha else "niet significant"
+            text += f" [verkennend; na Holm-correctie {nl_p(adjusted_p)}: {verdict}]"
+        else:
+            text += " [verkennend]"
+        notes.append(text)
+    out["uitleg"] = notes
+    return out
 
 
 def reduced_months(incidents: pd.DataFrame) -> frozenset[dt.date]:

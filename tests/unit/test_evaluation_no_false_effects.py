@@ -12,13 +12,16 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from shapely import geometry as sgeom
 
 from briefing.evaluation.areas import assign_groups
 from briefing.evaluation.compstat import compstat_table, is_flagged
 from briefing.evaluation.config import PilotConfig, PilotConfigError, parse_pilots
+from briefing.evaluation.indicators import MET, NOT_MET, UNDETERMINED
 from briefing.evaluation.params import AreaSet, CategoryGroups, Period, Pilot, Targets
 from briefing.evaluation.rates import compare_rates
-from briefing.evaluation.report import EvaluationData, evaluate_pilot
+from briefing.evaluation.record import briefing_record
+from briefing.evaluation.report import EXPLORATORY, PRIMARY, EvaluationData, evaluate_pilot
 from briefing.evaluation.wdd import CLASSIC, WEIGHTED, choose_wdd, explain_wdd, wdd, weighted_wdd
 from ingest.runner import load_areas
 from vis.geo import Grid
@@ -287,3 +290,73 @@ def test_pilots_toml_refuses_overlapping_wijken() -> None:
     with pytest.raises(PilotConfigError, match="WK030702") as caught:
         parse_pilots(raw)
     assert "WK030703" in str(caught.value)
+
+
+# --- targets, PAI and multiplicity ---------------------------------------------------------------
+
+
+def _demo_like(amersfoort: pd.DataFrame) -> Pilot:
+    codes = list(amersfoort["code"])
+    return Pilot(
+        "d", "D", BASE, HALF, AreaSet("wijken", tuple(codes[:2])), AreaSet("rest"),
+        AreaSet("wijken", tuple(codes[2:12])), categories=("woninginbraak",),
+    )  # fmt: skip
+
+
+def test_municipal_targets_are_marked_for_the_municipality_only(amersfoort: pd.DataFrame) -> None:
+    config = PilotConfig(Targets(year=2017, woninginbraak_per_1000=4.1), "t", (), ())
+    report = evaluate_pilot(
+        _demo_like(amersfoort), uniform_decline(amersfoort), GROUPS, config, Grid(125.0, 0, 0)
+    )
+    rows = report.indicators.loc[report.indicators["indicator"] == "woninginbraak"]
+    keys = zip(rows["gebied"], rows["periode"], strict=True)
+    marks = dict(zip(keys, rows["doel_gehaald"], strict=True))
+    for (gebied, _), mark in marks.items():
+        assert isinstance(mark, str), mark  # never None, True or False
+        if gebied == "gemeente":
+            assert mark in (MET, NOT_MET, UNDETERMINED)
+        else:
+            assert mark not in (MET, NOT_MET)
+    # 18 a year per 1,000 (20 per 1,000 in a half year, rounded to tens): not met
+    assert marks["gemeente", "pilotperiode"] == NOT_MET
+
+
+def test_pai_counts_only_incidents_with_coordinates() -> None:
+    box = sgeom.box(0, 0, 10, 10)
+    start, end = pd.Timestamp("2017-03-01T07:00Z"), pd.Timestamp("2017-03-01T15:00Z")
+    spots = pd.DataFrame([{
+        "briefing_id": 1, "date": dt.date(2017, 3, 1), "shift": "vroeg", "window_start": start,
+        "window_end": end, "hotspot_id": "h", "geometry": box,
+    }])  # fmt: skip
+    at = pd.Timestamp("2017-03-01T08:00Z")
+    inc = pd.DataFrame({
+        "begin_at": [at] * 4, "x": [5.0, 50.0, math.nan, math.nan],
+        "y": [5.0, 50.0, math.nan, math.nan],
+    })  # fmt: skip
+    table, summary = briefing_record(spots, inc, municipality_area_m2=100.0 * 100)
+    row = table.iloc[0]
+    assert (row["incidenten"], row["treffers"]) == (2, 1)  # the two without a place left out
+    assert summary.hit_rate_pct == pytest.approx(50.0)
+    assert summary.pai == pytest.approx(50.0 / 1.0)
+    assert "zonder locatie" in summary.explanation
+
+
+def test_one_primary_question_and_holm_for_the_rest(amersfoort: pd.DataFrame) -> None:
+    config = PilotConfig(Targets(), "", (), ())
+    report = evaluate_pilot(
+        _demo_like(amersfoort), uniform_decline(amersfoort), GROUPS, config, Grid(125.0, 0, 0)
+    )
+    rows = report.comparisons
+    primary = rows.loc[rows["rol"] == PRIMARY]
+    assert len(primary) == 1
+    assert "verschil-in-verschillen" in primary["toets"].iloc[0]
+    assert primary["reeks"].iloc[0] == "Pilotcategorieën"
+    explore = rows.loc[rows["rol"] == EXPLORATORY]
+    assert len(explore) == len(rows) - 1
+    tested = explore.loc[explore["p"].notna()]
+    raw = tested["p"].to_numpy(float)
+    order = np.argsort(raw)
+    m = len(raw)
+    expected = np.maximum.accumulate([min(1.0, (m - i) * raw[j]) for i, j in enumerate(order)])
+    assert tested["p_holm"].to_numpy(float)[order] == pytest.approx(expected)
+    assert primary["p_holm"].iloc[0] == pytest.approx(primary["p"].iloc[0])
