@@ -24,7 +24,6 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from scipy import stats
-from statsmodels.stats.rates import confint_poisson_2indep, test_poisson_2indep
 
 Method = Literal["exact-cond", "score"]
 
@@ -117,6 +116,8 @@ def compare_rates(
         p: float | None = exact_conditional_p(c1, e1, c0, e0)
         low, high = exact_conditional_ci(c1, e1, c0, e0, alpha)
     else:
+        from statsmodels.stats.rates import confint_poisson_2indep, test_poisson_2indep
+
         result = test_poisson_2indep(c1, e1, c0, e0, method="score")
         p = _finite(result.pvalue)
         ci = confint_poisson_2indep(c1, e1, c0, e0, method="score", alpha=alpha)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from shapely.ops import unary_union
 
+from briefing.evaluation.answer import forest_table, headline
 from briefing.evaluation.areas import assign_groups, unit_map
 from briefing.evaluation.compstat import compstat_table
 from briefing.evaluation.config import PilotConfig
@@ -86,10 +87,13 @@ class PilotReport:
     dosage: pd.DataFrame = field(repr=False)
     dosage_summary: DosageSummary = field(repr=False)
     notes: tuple[str, ...] = ()
+    effects: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)  # the forest plot
+    headline: str = ""  # the answer to the primary question, in plain Dutch
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table by its Dutch name (for CSV, XLSX and PDF export)."""
         return {
+            "effecten": self.effects,
             "indicatoren": self.indicators,
             "buitencijfers": self.outside,
             "toetsen": self.comparisons,
@@ -110,6 +114,7 @@ class PilotReport:
                 "buffer": None if p.buffer is None else vars(p.buffer),
                 "categories": list(p.categories), "alpha": p.alpha,
             },
+            "antwoord": self.headline,
             "populations": self.populations,
             "record_summary": self.record_summary.as_dict(),
             "dosage_summary": self.dosage_summary.as_dict(),
@@ -207,12 +212,14 @@ def evaluate_pilot(
     )
     record, record_sum = briefing_record(spots, inc, data.municipality_area_m2)
     dose = dosage_table(spots, data.visits, inc)
+    comparisons = with_roles(pd.DataFrame(rows, columns=COMPARISON_COLUMNS[:-2]), pilot)
+    effects = forest_table(comparisons, pilot.alpha)
     return PilotReport(
         pilot=pilot,
         populations={GROUP_LABELS[k]: v for k, v in assignment.populations.items()},
         indicators=indicators,
         outside=outside_table(config.outside, config.targets),
-        comparisons=with_roles(pd.DataFrame(rows, columns=COMPARISON_COLUMNS[:-2]), pilot),
+        comparisons=comparisons,
         timeseries=_timeseries(pilot, inc, day, groups, assignment.populations),
         compstat=compstat,
         record=record,
@@ -220,14 +227,35 @@ def evaluate_pilot(
         dosage=dose,
         dosage_summary=dosage_summary(dose, alpha=pilot.alpha),
         notes=assignment.notes,
+        effects=effects,
+        headline=headline(effects, primary_label(pilot, groups), pilot.alpha),
     )
+
+
+def holm(p: np.ndarray) -> np.ndarray:
+    """Holm's step-down adjusted p-values (in the order given)."""
+    order = np.argsort(p, kind="stable")
+    m = len(p)
+    steps = np.minimum(1.0, (m - np.arange(m)) * p[order])
+    adjusted = np.empty(m)
+    adjusted[order] = np.maximum.accumulate(steps)
+    return adjusted
+
+
+def primary_label(pilot: Pilot, groups: CategoryGroups) -> str:
+    """The primary series in words: "Woninginbraak", or "Woninginbraak en autokraak samen"."""
+    if not pilot.categories:
+        return "Misdrijven"
+    names = [groups.label(c) for c in pilot.categories]
+    names = [names[0], *(n[:1].lower() + n[1:] for n in names[1:])]
+    if len(names) == 1:
+        return names[0]
+    return f"{', '.join(names[:-1])} en {names[-1]} samen"
 
 
 def with_roles(table: pd.DataFrame, pilot: Pilot) -> pd.DataFrame:
     """Mark the primary test (the DiD of the pilot's categories, or of all misdrijven when it
     names none) and the exploratory rest, with Holm-adjusted p over the exploratory tests."""
-    from statsmodels.stats.multitest import multipletests
-
     series = PRIMARY_SERIES if pilot.categories else "Misdrijven"
     is_did = table["toets"].str.startswith("verschil-in-verschillen")
     primary = (table["reeks"] == series) & is_did
@@ -235,8 +263,7 @@ def with_roles(table: pd.DataFrame, pilot: Pilot) -> pd.DataFrame:
     p = pd.to_numeric(out["p"], errors="coerce")
     tested = (~primary) & p.notna()
     if tested.any():
-        adjusted = multipletests(p[tested].to_numpy(float), method="holm")[1]
-        out.loc[tested, "p_holm"] = adjusted
+        out.loc[tested, "p_holm"] = holm(p[tested].to_numpy(float))
     notes = []
     for row, adjusted_p in zip(out.to_dict(orient="records"), out["p_holm"], strict=True):
         text = str(row["uitleg"])

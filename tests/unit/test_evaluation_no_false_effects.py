@@ -14,6 +14,7 @@ import pytest
 from scipy import stats
 from shapely import geometry as sgeom
 
+from briefing.evaluation.answer import effect_sentence
 from briefing.evaluation.areas import assign_groups
 from briefing.evaluation.compstat import compstat_table, is_flagged
 from briefing.evaluation.config import PilotConfig, PilotConfigError, parse_pilots
@@ -360,3 +361,31 @@ def test_one_primary_question_and_holm_for_the_rest(amersfoort: pd.DataFrame) ->
     expected = np.maximum.accumulate([min(1.0, (m - i) * raw[j]) for i, j in enumerate(order)])
     assert tested["p_holm"].to_numpy(float)[order] == pytest.approx(expected)
     assert primary["p_holm"].iloc[0] == pytest.approx(primary["p"].iloc[0])
+
+
+# --- the report opens with the answer ------------------------------------------------------------
+
+
+def test_headline_in_plain_dutch_with_effect_and_interval() -> None:
+    text = effect_sentence("Woninginbraak in het behandelgebied", 0.91, 0.80, 1.03, 0.16, 0.05)
+    assert text == (
+        "Woninginbraak in het behandelgebied: −9 % ten opzichte van verwacht "
+        "(95 %-BI −20 % tot +3 %), niet significant (p = 0,16)"
+    )
+    none = effect_sentence("X", None, None, None, None, 0.05, "geen incidenten")
+    assert none == "X: niet te bepalen: geen incidenten"
+
+
+def test_report_headline_answers_the_primary_question(amersfoort: pd.DataFrame) -> None:
+    config = PilotConfig(Targets(), "", (), ())
+    report = evaluate_pilot(
+        _demo_like(amersfoort), uniform_decline(amersfoort), GROUPS, config, Grid(125.0, 0, 0)
+    )
+    assert report.headline.startswith("Woninginbraak in het behandelgebied: ")
+    assert "ten opzichte van verwacht (95 %-BI " in report.headline
+    assert "niet significant" in report.headline
+    effects = report.effects
+    assert set(effects["reeks"]) == {"Misdrijven", "Pilotcategorieën", "Woninginbraak"}
+    assert (effects["ci_laag_pct"] <= effects["effect_pct"]).all()
+    assert (effects["effect_pct"] <= effects["ci_hoog_pct"]).all()
+    assert report.to_dict()["antwoord"] == report.headline

@@ -211,6 +211,10 @@ def test_did_matches_a_statsmodels_formula_fit() -> None:
         offset=np.log(frame["exposure"]),
     ).fit()  # fmt: skip
     assert ours.irr == pytest.approx(math.exp(ref.params["did"]), rel=1e-6)
+    inflate = math.sqrt(max(1.0, ref.pearson_chi2 / ref.df_resid))
+    se = ref.bse["did"] * inflate
+    assert ours.ci_high == pytest.approx(math.exp(ref.params["did"] + 1.959964 * se), rel=1e-5)
+    assert ours.p_value == pytest.approx(2 * stats.norm.sf(abs(ref.params["did"]) / se), rel=1e-5)
     assert ours.ci_low is not None and ours.ci_high is not None
     assert ours.ci_low < 0.7 < ours.ci_high
     nb = fit_did(panel, model="negbin")
