@@ -60,7 +60,7 @@ def forest_table(comparisons: pd.DataFrame, alpha: float) -> pd.DataFrame:
     for row in did.to_dict(orient="records"):
         p = row["p"] if row["p"] == row["p"] else None
         estimate = row["schatting"] if row["schatting"] == row["schatting"] else None
-        reason = None if estimate is not None else "te weinig incidenten voor het model"
+        reason = None if estimate is not None else (row.get("reden") or "te weinig gegevens")
         rows.append({
             "reeks": row["reeks"], "effect_pct": _pct(estimate),
             "ci_laag_pct": _pct(row["ci_laag"]), "ci_hoog_pct": _pct(row["ci_hoog"]),

@@ -34,7 +34,7 @@ import pandas as pd
 from scipy import stats
 
 from briefing.evaluation.explain import direction_sentence
-from briefing.evaluation.params import Period, day_series, within
+from briefing.evaluation.params import Period, day_series
 
 PANEL_COLUMNS = ["unit", "bin", "bin_start", "days", "treated", "post", "count", "exposure"]
 
@@ -84,35 +84,35 @@ def weekly_panel(
     """
     bins = [(n, s, d, False) for n, s, d in _bins(baseline, "b", bin_days)]
     bins += [(n, s, d, True) for n, s, d in _bins(pilot, "p", bin_days)]
-    frame = pd.DataFrame(bins, columns=["bin", "bin_start", "days", "post"])
-    edges = pd.to_datetime(frame["bin_start"])
-    counts: dict[tuple[str, str], int] = {}
+    n_bins = len(bins)
+    names = list(units)
+    counts = np.zeros(len(names) * n_bins, dtype=np.int64)
     if len(events):
-        ev = events.loc[events["unit"].isin(list(units))].copy()
-        day = day_series(ev)
-        in_period = within(day, baseline.start, baseline.end) | within(day, pilot.start, pilot.end)
-        ev, day = ev.loc[in_period], day.loc[in_period]
-        idx = np.searchsorted(edges.to_numpy(), day.to_numpy(), side="right") - 1
-        ev = ev.assign(bin=frame["bin"].to_numpy()[idx])
-        sizes = ev.groupby(["unit", "bin"]).size()
-        counts = {(str(k[0]), str(k[1])): int(n) for k, n in zip(sizes.index, sizes, strict=True)}
-    rows = []
-    for unit, (treated, population) in units.items():
-        for label, begin, days, post in bins:
-            per_day = float(population) if population else 1.0
-            rows.append(
-                {
-                    "unit": unit,
-                    "bin": label,
-                    "bin_start": begin.date(),
-                    "days": days,
-                    "treated": bool(treated),
-                    "post": post,
-                    "count": counts.get((unit, label), 0),
-                    "exposure": per_day * days,
-                }
-            )
-    return pd.DataFrame(rows, columns=PANEL_COLUMNS)
+        index = {u: i for i, u in enumerate(names)}
+        unit_idx = np.array([index.get(u, -1) for u in events["unit"]], dtype=np.int64)
+        day = day_series(events).to_numpy(dtype="datetime64[D]")
+        starts = np.array([np.datetime64(b[1].date(), "D") for b in bins])
+        ends = starts + np.array([b[2] for b in bins], dtype="timedelta64[D]")
+        bin_idx = np.searchsorted(starts, day, side="right") - 1
+        inside = (unit_idx >= 0) & (bin_idx >= 0)
+        inside[inside] &= day[inside] < ends[bin_idx[inside]]  # not in the gap between periods
+        flat = unit_idx[inside] * n_bins + bin_idx[inside]
+        counts = np.bincount(flat, minlength=len(names) * n_bins)
+    days = np.array([b[2] for b in bins], dtype=np.int64)
+    per_day = np.array([float(units[u][1] or 1.0) for u in names])
+    return pd.DataFrame(
+        {
+            "unit": np.repeat(np.array(names, dtype=object), n_bins),
+            "bin": np.tile(np.array([b[0] for b in bins], dtype=object), len(names)),
+            "bin_start": np.tile(np.array([b[1].date() for b in bins], dtype=object), len(names)),
+            "days": np.tile(days, len(names)),
+            "treated": np.repeat(np.array([bool(units[u][0]) for u in names]), n_bins),
+            "post": np.tile(np.array([b[3] for b in bins]), len(names)),
+            "count": counts.astype(np.int64),
+            "exposure": np.repeat(per_day, n_bins) * np.tile(days, len(names)),
+        },
+        columns=PANEL_COLUMNS,
+    )
 
 
 def _undetermined(model: str, panel: pd.DataFrame, reason: str) -> DidResult:

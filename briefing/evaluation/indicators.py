@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from briefing.evaluation.explain import NIET_INGEVULD, nl_number, undetermined
@@ -150,27 +151,30 @@ def indicator_table(
     """
     rows: list[dict[str, object]] = []
     day = day_series(incidents)
+    # Plain numpy masks: one boolean array per period, group and indicator, combined by "&".
+    category = incidents["category"].to_numpy(dtype=object)
+    group_of = incidents["group"].to_numpy(dtype=object)
+    attempt = incidents["attempt"].to_numpy(dtype=object)
+    arrests = pd.to_numeric(incidents["arrests"], errors="coerce").fillna(0).to_numpy(float)
+    of_indicator = {
+        ind.key: np.isin(category, list(categories_of(ind.key, groups))) for ind in INDICATORS
+    }
     for period_name, period in periods.items():
-        in_period = within(day, period.start, period.end)
+        in_period = within(day, period.start, period.end).to_numpy(bool)
         for group, inhabitants in populations.items():
-            sel = (
-                incidents.loc[in_period & (incidents["group"] == group)]
-                if len(incidents)
-                else incidents
-            )
+            sel = in_period & (group_of == group)
             for ind in INDICATORS:
-                sub = sel.loc[sel["category"].isin(categories_of(ind.key, groups))]
-                count = len(sub)
+                mask = sel & of_indicator[ind.key]
+                count = int(np.count_nonzero(mask))
                 value: float | None
                 note = ""
                 if ind.key == "woninginbraak_poging":
-                    known = sub["attempt"].dropna()
+                    known = [bool(a) for a in attempt[mask] if not pd.isna(a)]
                     count = len(known)
-                    value = 100.0 * float(known.astype(bool).mean()) if count else None
+                    value = 100.0 * sum(known) / count if count else None
                     note = "" if count else undetermined("geen woninginbraken met poging J/N")
                 elif ind.key == "heterdaadkracht":
-                    arrests = pd.to_numeric(sub["arrests"], errors="coerce").fillna(0).sum()
-                    value = 100.0 * float(arrests) / count if count else None
+                    value = 100.0 * float(arrests[mask].sum()) / count if count else None
                     note = "" if count else undetermined("geen misdrijven")
                 else:
                     value = per_1000_per_year(count, inhabitants, period)

@@ -42,7 +42,7 @@ from vis.geo import Grid
 
 COMPARISON_COLUMNS = [
     "reeks", "toets", "schatting", "ci_laag", "ci_hoog", "p", "z", "aantallen", "uitleg",
-    "rol", "p_holm",
+    "reden", "rol", "p_holm",
 ]  # fmt: skip
 #: The one question a pilot answers (its categories in the treatment area, by the DiD), and
 #: everything else, which is exploratory and carries Holm-adjusted p-values.
@@ -189,12 +189,16 @@ def evaluate_pilot(
     unit_of = inc["area_code"].where(inc["area_code"].isin(list(to_unit)), None)
     if not set(units) <= set(data.areas["code"]):
         unit_of = inc["group"]
+    category = inc["category"].to_numpy(dtype=object)
+    group_of = inc["group"].to_numpy(dtype=object)
+    dates = inc["date"].to_numpy(dtype=object)
+    unit_values = unit_of.to_numpy(dtype=object)
     rows: list[dict[str, Any]] = []
     for name, cats in series_of(pilot, groups).items():
         rows += _comparisons(pilot, inc, day, name, cats, assignment.populations)
-        events = inc.loc[inc["category"].isin(cats) & inc["group"].isin([TREATMENT, CONTROL])]
+        chosen = np.isin(category, list(cats)) & np.isin(group_of, [TREATMENT, CONTROL])
         panel = weekly_panel(
-            pd.DataFrame({"date": events["date"], "unit": unit_of.loc[events.index]}),
+            pd.DataFrame({"date": dates[chosen], "unit": unit_values[chosen]}),
             units, pilot.baseline, pilot.pilot,
         )  # fmt: skip
         did = fit_did(panel, model=pilot.did_model, alpha=pilot.alpha)
@@ -203,6 +207,7 @@ def evaluate_pilot(
             "schatting": did.irr, "ci_laag": did.ci_low, "ci_hoog": did.ci_high,
             "p": did.p_value, "z": None, "aantallen": f"{did.n_units} eenheden, {did.n_obs} weken",
             "uitleg": explain_did(did, pilot.alpha, subject=f"{name}: behandelgebied"),
+            "reden": did.reason,
         })  # fmt: skip
     focus = list(pilot.categories) or sorted(groups.misdrijf)
     as_of = min(pilot.pilot.end, data.data_until or pilot.pilot.end)
@@ -295,11 +300,13 @@ def _comparisons(
     cats: frozenset[str],
     populations: dict[str, float | None],
 ) -> list[dict[str, Any]]:
-    in_cat = inc["category"].isin(cats)
+    in_cat = np.isin(inc["category"].to_numpy(dtype=object), list(cats))
+    group_of = inc["group"].to_numpy(dtype=object)
     counts: dict[tuple[str, str], int] = {}
-    for g in (TREATMENT, BUFFER, CONTROL):
-        for pname, period in ((BASIS, pilot.baseline), (PILOT, pilot.pilot)):
-            counts[g, pname] = int((in_cat & (inc["group"] == g) & _in(day, period)).sum())
+    for pname, period in ((BASIS, pilot.baseline), (PILOT, pilot.pilot)):
+        in_period = in_cat & _in(day, period).to_numpy(bool)
+        for g in (TREATMENT, BUFFER, CONTROL):
+            counts[g, pname] = int(np.count_nonzero(in_period & (group_of == g)))
     rows = []
     for g in (TREATMENT, CONTROL):
         pop = populations.get(g) or 1.0
@@ -315,6 +322,7 @@ def _comparisons(
             "uitleg": direction_sentence(rr.ratio, rr.p_value, pilot.alpha,
                 subject=f"{name} in het {GROUP_LABELS[g]}", noun="in de pilotperiode",
                 against="de basisperiode", reason=rr.reason),
+            "reden": rr.reason,
         })  # fmt: skip
     has_buffer = pilot.buffer is not None
     buf = (counts[BUFFER, BASIS], counts[BUFFER, PILOT]) if has_buffer else None
@@ -326,7 +334,7 @@ def _comparisons(
         "reeks": name, "toets": w.variant, "schatting": w.wdd if w.z is not None else None,
         "ci_laag": w.ci_low, "ci_hoog": w.ci_high, "p": w.p_value, "z": w.z,
         "aantallen": f"T {w.t0}→{w.t1}, C {w.c0}→{w.c1}, D {w.d0}→{w.d1}",
-        "uitleg": explain_wdd(w, pilot.alpha, subject=name),
+        "uitleg": explain_wdd(w, pilot.alpha, subject=name), "reden": w.reason,
     })  # fmt: skip
     if has_buffer:
         q = wdq(
@@ -338,7 +346,7 @@ def _comparisons(
             "reeks": name, "toets": "WDQ (Bowers & Johnson)", "schatting": q.wdq,
             "ci_laag": None, "ci_hoog": None, "p": None, "z": None,
             "aantallen": f"A {q.a0}→{q.a1}, B {q.b0}→{q.b1}, C {q.c0}→{q.c1}{tne}",
-            "uitleg": f"{name}: {explain_wdq(q)}",
+            "uitleg": f"{name}: {explain_wdq(q)}", "reden": None,
         })  # fmt: skip
     return rows
 
@@ -358,18 +366,19 @@ def _timeseries(
     offsets = (day.to_numpy(dtype="datetime64[ns]") - start.to_datetime64()) // np.timedelta64(
         7, "D"
     )
-    week_index = pd.Series(offsets.astype(np.int64), index=inc.index)
+    week_index = offsets.astype(np.int64)
+    category = inc["category"].to_numpy(dtype=object)
+    group_of = inc["group"].to_numpy(dtype=object)
     for name, cats in series_of(pilot, groups).items():
-        in_cat = inc["category"].isin(cats)
+        in_cat = np.isin(category, list(cats)) & (week_index >= 0) & (week_index < len(weeks))
         for g, pop in populations.items():
-            sel = week_index[in_cat & (inc["group"] == g) & (week_index >= 0)]
-            counts = sel.value_counts()
+            counts = np.bincount(week_index[in_cat & (group_of == g)], minlength=len(weeks))
             for i, w in enumerate(weeks):
                 d = w.date()
                 period = (
                     PILOT if d >= pilot.pilot.start else BASIS if d <= pilot.baseline.end else ""
                 )
-                n = int(counts.get(i, 0))
+                n = int(counts[i])
                 rows.append({
                     "week": d, "gebied": GROUP_LABELS[g], "reeks": name, "periode": period,
                     "aantal": n, "per_1000_per_jaar": n / pop * 1000 * 365.25 / 7 if pop else None,

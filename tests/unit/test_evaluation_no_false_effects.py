@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +27,7 @@ from briefing.evaluation.record import briefing_record
 from briefing.evaluation.report import EXPLORATORY, PRIMARY, EvaluationData, evaluate_pilot
 from briefing.evaluation.wdd import CLASSIC, WEIGHTED, choose_wdd, explain_wdd, wdd, weighted_wdd
 from ingest.runner import load_areas
+from vis.evaluation_export import export_report
 from vis.geo import Grid
 from vis.settings import load_settings
 
@@ -389,3 +392,33 @@ def test_report_headline_answers_the_primary_question(amersfoort: pd.DataFrame) 
     assert (effects["ci_laag_pct"] <= effects["effect_pct"]).all()
     assert (effects["effect_pct"] <= effects["ci_hoog_pct"]).all()
     assert report.to_dict()["antwoord"] == report.headline
+
+
+def _pdf_pages_text(data: bytes) -> list[str]:
+    """The text shown on each page of an fpdf2 PDF (its content streams, inflated)."""
+    pages = []
+    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        try:
+            content = zlib.decompress(match.group(1)).decode("latin-1")
+        except zlib.error:
+            continue
+        if " Tj" in content or "TJ" in content:
+            shown = re.findall(r"\((.*?)(?<!\\)\)\s*Tj", content)
+            pages.append(" ".join(shown).replace("\\(", "(").replace("\\)", ")"))
+    return pages
+
+
+def test_pdf_report_opens_with_the_answer(amersfoort: pd.DataFrame, tmp_path: Path) -> None:
+    config = PilotConfig(Targets(year=2017, woninginbraak_per_1000=4.1), "t", (), ())
+    report = evaluate_pilot(
+        _demo_like(amersfoort), uniform_decline(amersfoort), GROUPS, config, Grid(125.0, 0, 0)
+    )
+    path = export_report(report, tmp_path / "r.pdf")
+    pages = _pdf_pages_text(path.read_bytes())
+    first = pages[0]
+    assert "Woninginbraak in het behandelgebied:" in first and "95 %-BI" in first
+    assert first.index("behandelgebied:") < first.index("Effect per reeks")
+    assert first.index("Effect per reeks") < first.index("Doelen van de gemeente")
+    assert "niet gehaald" in first and "p (Holm)" in first
+    assert "True" not in first and "False" not in first
+    assert not any("Indicatoren met aantallen" in page for page in pages[:1])
