@@ -15,15 +15,17 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection
-
-from briefing.evaluation.areascan import AreaScan, area_scans
 from briefing.evaluation.config import PilotConfig, PilotConfigError, check_codes, load_pilots
 from briefing.evaluation.explain import NIET_INGEVULD, nl_number
-from briefing.evaluation.report import PilotReport, _jsonable, evaluate_pilot
-from vis.settings import Settings
+
+if TYPE_CHECKING:  # the statistics (scipy, pandas) are imported when a command needs them
+    from sqlalchemy import Connection
+
+    from briefing.evaluation.areascan import AreaScan
+    from briefing.evaluation.report import PilotReport
+    from vis.settings import Settings
 
 PILOTS_FILE = "pilots.toml"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -52,6 +54,7 @@ def evaluate_on(
     conn: Connection, settings: Settings, name: str, config: PilotConfig | None = None
 ) -> PilotReport:
     """:func:`run_evaluation` on an open connection (the app passes its own engine's)."""
+    from briefing.evaluation.report import evaluate_pilot
     from vis.areas import gebieden
     from vis.evaluation_store import category_groups, grid_of, load_evaluation_data
 
@@ -74,6 +77,7 @@ def scans_on(
     today): three years of incidents are read, for the 24-month trend and the year before."""
     from zoneinfo import ZoneInfo
 
+    from briefing.evaluation.areascan import area_scans
     from vis.evaluation_store import (
         category_groups,
         data_until,
@@ -109,6 +113,8 @@ def run_area_scans(settings: Settings) -> tuple[dt.date, list[AreaScan]]:
 
 def scan_dict(scan: AreaScan) -> dict[str, Any]:
     """One area scan as JSON-ready values."""
+    from briefing.evaluation.report import _jsonable
+
     result: dict[str, Any] = _jsonable({
         "gebied": scan.gebied, "inwoners": scan.inhabitants, "wijken": list(scan.wijken),
         "laatste_jaar": [scan.last_year.start, scan.last_year.end],
