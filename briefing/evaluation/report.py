@@ -212,11 +212,10 @@ def evaluate_pilot(
     focus = list(pilot.categories) or sorted(groups.misdrijf)
     as_of = min(pilot.pilot.end, data.data_until or pilot.pilot.end)
     treated = inc.loc[inc["group"] == TREATMENT]
-    compstat = compstat_table(
-        treated[["date", "category"]], as_of, focus, reduced_months=reduced_months(inc)
-    )
+    reduced = reduced_months(inc)
+    compstat = compstat_table(treated[["date", "category"]], as_of, focus, reduced_months=reduced)
     record, record_sum = briefing_record(spots, inc, data.municipality_area_m2)
-    dose = dosage_table(spots, data.visits, inc)
+    dose = dosage_table(spots, data.visits, inc, data_until=data.data_until, reduced_months=reduced)
     comparisons = with_roles(pd.DataFrame(rows, columns=COMPARISON_COLUMNS[:-2]), pilot)
     effects = forest_table(comparisons, pilot.alpha)
     return PilotReport(

@@ -20,6 +20,7 @@ from briefing.evaluation.answer import effect_sentence
 from briefing.evaluation.areas import assign_groups
 from briefing.evaluation.compstat import compstat_table, is_flagged
 from briefing.evaluation.config import PilotConfig, PilotConfigError, parse_pilots
+from briefing.evaluation.dosage import dosage_summary, dosage_table
 from briefing.evaluation.indicators import MET, NOT_MET, UNDETERMINED
 from briefing.evaluation.params import AreaSet, CategoryGroups, Period, Pilot, Targets
 from briefing.evaluation.rates import compare_rates
@@ -422,3 +423,56 @@ def test_pdf_report_opens_with_the_answer(amersfoort: pd.DataFrame, tmp_path: Pa
     assert "niet gehaald" in first and "p (Holm)" in first
     assert "True" not in first and "False" not in first
     assert not any("Indicatoren met aantallen" in page for page in pages[:1])
+
+
+# --- dosage --------------------------------------------------------------------------------------
+
+
+def _spot(hotspot_id: str, first: dt.date, x: float) -> dict[str, object]:
+    start = pd.Timestamp(first, tz="UTC") + pd.Timedelta(hours=6)
+    return {
+        "briefing_id": hash(hotspot_id) % 1000, "date": first, "shift": "vroeg",
+        "window_start": start, "window_end": start + pd.Timedelta(hours=8),
+        "hotspot_id": hotspot_id, "geometry": sgeom.box(x, 0, x + 100, 100),
+    }  # fmt: skip
+
+
+def test_dosage_leaves_out_hotspots_whose_follow_up_is_cut_off_by_the_data() -> None:
+    end = dt.date(2017, 6, 30)
+    late = end - dt.timedelta(days=4)  # first briefed 5 days before the data ends
+    spots = pd.DataFrame([_spot("late", late, 0.0), _spot("early", dt.date(2017, 3, 1), 1000.0)])
+    rows = []
+    for i in range(23):  # 23 before
+        rows.append((late - dt.timedelta(days=1 + i % 28), 50.0))
+    for i in range(8):  # 8 in the 5 days after: a false "decline" from 23 to 8
+        rows.append((late + dt.timedelta(days=i % 5), 50.0))
+    for i in range(10):
+        rows.append((dt.date(2017, 2, 10) + dt.timedelta(days=i), 1050.0))
+        rows.append((dt.date(2017, 3, 5) + dt.timedelta(days=i), 1050.0))
+    inc = pd.DataFrame(rows, columns=["date", "x"]).assign(y=50.0)
+    visits = pd.DataFrame({"hotspot_id": ["late", "early"], "duration_min": [10, 10]})
+    table = dosage_table(spots, visits, inc, data_until=end).set_index("hotspot_id")
+    assert not table.loc["late", "volledig"] and table.loc["early", "volledig"]
+    assert table.loc["late", "na_tot"] == end  # the after-window ends at the last day of data
+    summary = dosage_summary(table.reset_index())
+    assert summary.hotspots == 1 and summary.left_out == 1
+    assert "onvolledige" in summary.explanation
+
+
+def test_dosage_compares_visited_with_unvisited_hotspots_of_similar_score() -> None:
+    # Six hotspots chosen on 10 incidents each; all fall back to about 5 afterwards whether
+    # visited or not (regression to the mean): the comparison must not credit the visits.
+    first = dt.date(2017, 3, 1)
+    spots = pd.DataFrame([_spot(f"h{i}", first, i * 1000.0) for i in range(6)])
+    rows = []
+    for i in range(6):
+        rows += [(first - dt.timedelta(days=1 + k), i * 1000.0 + 50) for k in range(10)]
+        rows += [(first + dt.timedelta(days=k), i * 1000.0 + 50) for k in range(5)]
+    inc = pd.DataFrame(rows, columns=["date", "x"]).assign(y=50.0)
+    visits = pd.DataFrame({"hotspot_id": ["h0", "h1", "h2"] * 3, "duration_min": [10] * 9})
+    table = dosage_table(spots, visits, inc, data_until=dt.date(2017, 6, 30))
+    summary = dosage_summary(table)
+    assert summary.visited_vs_unvisited is not None
+    assert summary.visited_vs_unvisited.ratio == pytest.approx(1.0)
+    assert not summary.visited_vs_unvisited.significant
+    assert "niet bezochte hotspots" in summary.explanation
