@@ -16,6 +16,7 @@ Geometries are shapely polygons in the metric CRS of the incidents' ``x``/``y``.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -56,9 +57,17 @@ class RecordSummary:
 
 
 def briefing_record(
-    hotspots: pd.DataFrame, incidents: pd.DataFrame, municipality_area_m2: float | None
+    hotspots: pd.DataFrame,
+    incidents: pd.DataFrame,
+    municipality_area_m2: float | None,
+    *,
+    reduced_months: frozenset[dt.date] = frozenset(),
 ) -> tuple[pd.DataFrame, RecordSummary]:
     """Per-briefing table and pooled summary.
+
+    A briefing dated in a month that retention reduced to monthly counts (``reduced_months``:
+    first days) is skipped: its shift window would catch that month's lump (every reduced
+    incident is dated on the 1st at midnight) or miss it. The summary counts the skipped ones.
 
     ``hotspots``: ``briefing_id``, ``date``, ``shift``, ``window_start``, ``window_end`` (aware
     UTC), ``hotspot_id``, ``geometry`` (shapely, metric). ``incidents``: ``begin_at`` (aware
@@ -74,8 +83,12 @@ def briefing_record(
     xs = incidents["x"].to_numpy(float) if len(incidents) else np.zeros(0)
     ys = incidents["y"].to_numpy(float) if len(incidents) else np.zeros(0)
     located = np.isfinite(xs) & np.isfinite(ys)
+    skipped = 0
     for briefing_id, spots in hotspots.groupby("briefing_id", sort=True):
         first = spots.iloc[0]
+        if first["date"].replace(day=1) in reduced_months:
+            skipped += 1
+            continue
         shape = unary_union([g for g in spots["geometry"] if g is not None])
         n = hits = unlocated = 0
         if begin is not None:
@@ -103,7 +116,14 @@ def briefing_record(
                 "pai": (rate / (100.0 * share)) if rate is not None and share > 0 else None,
             }
         )
-    return pd.DataFrame(rows, columns=RECORD_COLUMNS), _summary(rows, None)
+    summary = _summary(rows, None)
+    if skipped:
+        text = (
+            f"{summary.explanation}; {skipped} briefings in maanden waarvan na de bewaartermijn "
+            "alleen maandcijfers over zijn overgeslagen"
+        )
+        summary = RecordSummary(**{**summary.as_dict(), "explanation": text})
+    return pd.DataFrame(rows, columns=RECORD_COLUMNS), summary
 
 
 def _summary(rows: list[dict[str, object]], reason: str | None) -> RecordSummary:

@@ -31,6 +31,7 @@ from briefing.evaluation.params import (
     CategoryGroups,
     Period,
     Pilot,
+    cuts_reduced_month,
     day_series,
     within,
 )
@@ -214,7 +215,9 @@ def evaluate_pilot(
     treated = inc.loc[inc["group"] == TREATMENT]
     reduced = reduced_months(inc)
     compstat = compstat_table(treated[["date", "category"]], as_of, focus, reduced_months=reduced)
-    record, record_sum = briefing_record(spots, inc, data.municipality_area_m2)
+    record, record_sum = briefing_record(
+        spots, inc, data.municipality_area_m2, reduced_months=reduced
+    )
     dose = dosage_table(spots, data.visits, inc, data_until=data.data_until, reduced_months=reduced)
     comparisons = with_roles(pd.DataFrame(rows, columns=COMPARISON_COLUMNS[:-2]), pilot)
     effects = forest_table(comparisons, pilot.alpha)
@@ -230,7 +233,7 @@ def evaluate_pilot(
         record_summary=record_sum,
         dosage=dose,
         dosage_summary=dosage_summary(dose, alpha=pilot.alpha),
-        notes=assignment.notes,
+        notes=assignment.notes + purge_notes(pilot, reduced),
         effects=effects,
         headline=headline(effects, primary_label(pilot, groups), pilot.alpha),
     )
@@ -281,6 +284,31 @@ def with_roles(table: pd.DataFrame, pilot: Pilot) -> pd.DataFrame:
         notes.append(text)
     out["uitleg"] = notes
     return out
+
+
+def purge_notes(pilot: Pilot, reduced: frozenset[dt.date]) -> tuple[str, ...]:
+    """What purged (monthly) data in the baseline or pilot period means for the statistics."""
+    inside = sorted(
+        m for m in reduced
+        if any(p.start <= m <= p.end or p.start <= m.replace(day=28) <= p.end
+               for p in (pilot.baseline, pilot.pilot))
+    )  # fmt: skip
+    if not inside:
+        return ()
+    months = ", ".join(f"{m:%m-%Y}" for m in inside)
+    notes = [
+        f"Na de bewaartermijn zijn van {months} alleen maandcijfers over (alle incidenten op de "
+        "1e van de maand): de verschil-in-verschillen per week, CompStat en de tijdreeks per week "
+        "tellen die maanden in één week en zijn daar niet betrouwbaar."
+    ]
+    cut = [p.label() for p in (pilot.baseline, pilot.pilot)
+           if cuts_reduced_month(p.start, p.end, reduced)]  # fmt: skip
+    if cut:
+        notes.append(
+            f"De periode {' en '.join(cut)} begint of eindigt midden in zo'n maand: de "
+            "vergelijking pilot tegen basis telt die maand helemaal of niet."
+        )
+    return tuple(notes)
 
 
 def reduced_months(incidents: pd.DataFrame) -> frozenset[dt.date]:

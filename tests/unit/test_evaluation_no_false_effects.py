@@ -476,3 +476,34 @@ def test_dosage_compares_visited_with_unvisited_hotspots_of_similar_score() -> N
     assert summary.visited_vs_unvisited.ratio == pytest.approx(1.0)
     assert not summary.visited_vs_unvisited.significant
     assert "niet bezochte hotspots" in summary.explanation
+
+
+# --- purged (monthly) periods -------------------------------------------------------------------
+
+
+def test_briefing_record_skips_shift_windows_in_purged_months() -> None:
+    spots = pd.DataFrame(
+        [_spot("a", dt.date(2016, 3, 1), 0.0), _spot("b", dt.date(2017, 3, 1), 0.0)]
+    )
+    spots["briefing_id"] = [1, 2]
+    at = [pd.Timestamp("2016-03-01T08:00Z")] * 6 + [pd.Timestamp("2017-03-01T08:00Z")] * 2
+    inc = pd.DataFrame({"begin_at": at, "x": [50.0] * 8, "y": [50.0] * 8})
+    table, summary = briefing_record(
+        spots, inc, 100.0 * 100, reduced_months=frozenset({dt.date(2016, 3, 1)})
+    )
+    assert list(table["briefing_id"]) == [2]
+    assert summary.incidents == 2 and "maandcijfers" in summary.explanation
+
+
+def test_report_says_when_its_periods_reach_into_purged_months(amersfoort: pd.DataFrame) -> None:
+    data = uniform_decline(amersfoort)
+    purged = data.incidents.assign(
+        reduced=[d < dt.date(2016, 4, 1) for d in data.incidents["date"]]
+    )
+    config = PilotConfig(Targets(), "", (), ())
+    report = evaluate_pilot(
+        _demo_like(amersfoort),
+        EvaluationData(purged, data.areas, data.hotspots, data.visits, None, HALF.end),
+        GROUPS, config, Grid(125.0, 0, 0),
+    )  # fmt: skip
+    assert any("maandcijfers" in note and "week" in note for note in report.notes)
