@@ -20,6 +20,7 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from briefing.evaluation.explain import nl_number, nl_p, nl_percent, undetermined
@@ -107,20 +108,20 @@ def compstat_table(
     ``reduced_months`` holds the first day of each month that exists only as monthly counts.
     """
     days = day_series(dates)
-    cats = dates["category"]
+    cats = dates["category"].to_numpy(dtype=object)
     rows: list[dict[str, object]] = []
     keys = [*categories, "totaal"]
+    of_key = {key: cats == key for key in categories} | {"totaal": np.isin(cats, list(categories))}
     for name, start, end, pstart, pend in windows(as_of):
         skip = cuts_reduced_month(start, end, reduced_months) or cuts_reduced_month(
             pstart, pend, reduced_months
         )
         n_days, p_days = (end - start).days + 1, (pend - pstart).days + 1
-        cur_mask = within(days, start, end)
-        prev_mask = within(days, pstart, pend)
+        cur_mask = within(days, start, end).to_numpy(bool)
+        prev_mask = within(days, pstart, pend).to_numpy(bool)
         for key in keys:
-            in_cat = cats.isin(categories) if key == "totaal" else cats == key
-            current = int((cur_mask & in_cat).sum())
-            previous = int((prev_mask & in_cat).sum())
+            current = int(np.count_nonzero(cur_mask & of_key[key]))
+            previous = int(np.count_nonzero(prev_mask & of_key[key]))
             z: float | None = poisson_z(current, previous)
             p = None if skip else compstat_p(current, n_days, previous, p_days)
             text = (

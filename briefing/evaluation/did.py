@@ -126,19 +126,24 @@ def fit_did(
     """The IRR of ``treated × pilot`` with its ``1 - alpha`` CI and p; see the module text."""
     if panel.empty:
         return _undetermined(model, panel, "geen gebieden of weken")
-    cells = panel.groupby(["treated", "post"])["count"].sum()
-    for (treated, post), label in {
+    count = panel["count"].to_numpy(np.int64)
+    treated_units = panel["treated"].to_numpy(bool)
+    post = panel["post"].to_numpy(bool)
+    for (treated, after), label in {
         (True, False): "het behandelgebied in de basisperiode",
         (True, True): "het behandelgebied in de pilotperiode",
         (False, False): "het controlegebied in de basisperiode",
         (False, True): "het controlegebied in de pilotperiode",
     }.items():
-        if int(cells.get((treated, post), 0)) == 0:
+        if int(count[(treated_units == treated) & (post == after)].sum()) == 0:
             return _undetermined(model, panel, f"geen incidenten in {label}")
-    data = panel.loc[panel["exposure"] > 0]
-    unit_total = data.groupby("unit")["count"].transform("sum")
-    bin_total = data.groupby("bin")["count"].transform("sum")
-    data = data.loc[(unit_total > 0) & (bin_total > 0)].reset_index(drop=True)
+    # Drop areas and weeks without any incident (and bins without exposure).
+    _, unit_idx = np.unique(panel["unit"].to_numpy(), return_inverse=True)
+    _, bin_idx = np.unique(panel["bin"].to_numpy(), return_inverse=True)
+    unit_total = np.bincount(unit_idx, count)[unit_idx]
+    bin_total = np.bincount(bin_idx, count)[bin_idx]
+    keep = (panel["exposure"].to_numpy(float) > 0) & (unit_total > 0) & (bin_total > 0)
+    data = panel.loc[keep].reset_index(drop=True)
     dropped = len(panel) - len(data)
     notes: list[str] = []
     if dropped:
