@@ -88,8 +88,7 @@ def weekly_panel(
     names = list(units)
     counts = np.zeros(len(names) * n_bins, dtype=np.int64)
     if len(events):
-        index = {u: i for i, u in enumerate(names)}
-        unit_idx = np.array([index.get(u, -1) for u in events["unit"]], dtype=np.int64)
+        unit_idx = pd.Index(names).get_indexer(pd.Index(events["unit"])).astype(np.int64)
         day = day_series(events).to_numpy(dtype="datetime64[D]")
         starts = np.array([np.datetime64(b[1].date(), "D") for b in bins])
         ends = starts + np.array([b[2] for b in bins], dtype="timedelta64[D]")

@@ -171,7 +171,9 @@ def evaluate_pilot(
         spots = spots.loc[_in(spot_day, pilot.pilot)]
     shape = unary_union(list(spots["geometry"])) if len(spots) else None
     assignment = assign_groups(inc, pilot, data.areas, shape, grid)
-    inc = inc.assign(group=assignment.group.to_numpy())
+    reduced = reduced_months(inc)
+    # Local dates as datetime64 once: every window below compares against them.
+    inc = inc.assign(group=assignment.group.to_numpy(), date=day_series(inc).to_numpy())
     periods = {BASIS: pilot.baseline, PILOT: pilot.pilot}
     # The programme's targets are for the whole municipality: it gets its own rows.
     city = inc.loc[inc["area_code"].isin(list(data.areas["code"]))].assign(group=GEMEENTE)
@@ -192,7 +194,7 @@ def evaluate_pilot(
         unit_of = inc["group"]
     category = inc["category"].to_numpy(dtype=object)
     group_of = inc["group"].to_numpy(dtype=object)
-    dates = inc["date"].to_numpy(dtype=object)
+    dates = inc["date"].to_numpy()
     unit_values = unit_of.to_numpy(dtype=object)
     rows: list[dict[str, Any]] = []
     for name, cats in series_of(pilot, groups).items():
@@ -213,7 +215,6 @@ def evaluate_pilot(
     focus = list(pilot.categories) or sorted(groups.misdrijf)
     as_of = min(pilot.pilot.end, data.data_until or pilot.pilot.end)
     treated = inc.loc[inc["group"] == TREATMENT]
-    reduced = reduced_months(inc)
     compstat = compstat_table(treated[["date", "category"]], as_of, focus, reduced_months=reduced)
     record, record_sum = briefing_record(
         spots, inc, data.municipality_area_m2, reduced_months=reduced

@@ -165,8 +165,9 @@ def _show(report: PilotReport) -> None:
     st.markdown(md(report.record_summary.explanation))
     st.markdown(md(report.dosage_summary.explanation))
     with st.expander(tr("ep.record_table")):
-        st.dataframe(shown(report.record), hide_index=True, width="stretch")
-        st.dataframe(shown(report.dosage), hide_index=True, width="stretch")
+        record = dutch(report.record, numbers={"trefkans_pct": 1, "oppervlakte_pct": 2, "pai": 1})
+        st.dataframe(record, hide_index=True, width="stretch")
+        st.dataframe(dutch(report.dosage, numbers={"minuten": 0}), hide_index=True, width="stretch")
     for note in report.notes:
         st.info(md(note))
 
