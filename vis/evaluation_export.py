@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from briefing.evaluation.areascan import AreaScan
-from briefing.evaluation.explain import nl_number
+from briefing.evaluation.explain import nl_number, nl_p
 from briefing.evaluation.indicators import wide
 from briefing.evaluation.report import PilotReport
 from vis.pdftext import latin1
@@ -120,6 +120,8 @@ def _pdf(report: PilotReport, path: Path) -> None:
 
 
 def _write_pdf(report: PilotReport, path: Path) -> None:
+    """The answer first (headline, forest plot, targets, tests with Holm-adjusted p), then the
+    explanations, key figures and tables: the same order as the evaluator's page."""
     from fpdf import FPDF
 
     pdf = FPDF(orientation="landscape", format="A4")
@@ -129,14 +131,23 @@ def _write_pdf(report: PilotReport, path: Path) -> None:
     pdf.set_font("helvetica", "B", 14)
     pdf.multi_cell(0, 8, _latin(f"Evaluatie {p.label}"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("helvetica", "", 9)
-    lines = [
-        f"Basisperiode {p.baseline.label()}; pilotperiode {p.pilot.label()}.",
-        report.record_summary.explanation,
-        report.dosage_summary.explanation,
-        *report.notes,
-    ]
-    for line in lines:
-        pdf.multi_cell(0, 5, _latin(line), new_x="LMARGIN", new_y="NEXT")
+    line = f"Basisperiode {p.baseline.label()}; pilotperiode {p.pilot.label()}."
+    pdf.multi_cell(0, 5, _latin(line), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    pdf.set_font("helvetica", "B", 12)
+    pdf.multi_cell(0, 6, _latin(report.headline), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", "", 8)
+    note = ("Hoofdvraag: de pilotcategorieen in het behandelgebied, verschil-in-verschillen; "
+            "alle andere toetsen zijn verkennend (p gecorrigeerd volgens Holm).")  # fmt: skip
+    pdf.multi_cell(0, 4.5, note, new_x="LMARGIN", new_y="NEXT")
+    _pdf_forest(pdf, report.effects)
+    _pdf_targets(pdf, report.indicators)
+    _pdf_tests(pdf, report.comparisons)
+    pdf.add_page()
+    pdf.set_font("helvetica", "", 9)
+    for text in (report.record_summary.explanation, report.dosage_summary.explanation,
+                 *report.notes):  # fmt: skip
+        pdf.multi_cell(0, 5, _latin(text), new_x="LMARGIN", new_y="NEXT")
     _pdf_key_figures(pdf, wide(report.indicators))
     pdf.add_page()
     pdf.set_font("helvetica", "B", 11)
@@ -148,6 +159,88 @@ def _write_pdf(report: PilotReport, path: Path) -> None:
                "omschrijving", "aantal", "waarde", "eenheid", "doel", "doel_gehaald"])  # fmt: skip
     _pdf_table(pdf, "Cijfers van buiten VIS", report.outside, list(report.outside.columns))
     pdf.output(str(path))
+
+
+def _pdf_forest(pdf: Any, effects: pd.DataFrame) -> None:
+    """Effect per series (% against expected) with its interval, a dashed line at 0."""
+    pdf.ln(2)
+    pdf.set_font("helvetica", "B", 11)
+    pdf.cell(0, 7, "Effect per reeks (95%-BI)", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", "", 8)
+    known = effects.dropna(subset=["effect_pct", "ci_laag_pct", "ci_hoog_pct"])
+    if known.empty:
+        pdf.cell(0, 5, "Geen effect te bepalen.", new_x="LMARGIN", new_y="NEXT")
+        return
+    low = max(-100.0, min(-25.0, float(known["ci_laag_pct"].min())))
+    high = min(300.0, max(25.0, float(known["ci_hoog_pct"].max())))
+    x0, x1, row_h = 95.0, 270.0, 6.0
+
+    def at(value: float) -> float:
+        return x0 + (min(max(value, low), high) - low) / (high - low) * (x1 - x0)
+
+    top = pdf.get_y()
+    for i, row in enumerate(known.to_dict(orient="records")):
+        y = top + i * row_h + row_h / 2
+        pdf.set_xy(pdf.l_margin, y - 2)
+        label = f"{row['reeks']}: {nl_number(row['effect_pct'], 0)} %"
+        pdf.cell(x0 - pdf.l_margin - 2, 4, _latin(label))
+        pdf.set_line_width(0.6)
+        pdf.line(at(row["ci_laag_pct"]), y, at(row["ci_hoog_pct"]), y)
+        size = 1.8
+        pdf.rect(at(row["effect_pct"]) - size / 2, y - size / 2, size, size, style="F")
+    bottom = top + len(known) * row_h
+    pdf.set_line_width(0.2)
+    pdf.set_dash_pattern(dash=1, gap=1)
+    pdf.line(at(0.0), top, at(0.0), bottom)
+    pdf.set_dash_pattern()
+    for tick in (low, 0.0, high):
+        pdf.set_xy(at(tick) - 8, bottom + 0.5)
+        pdf.cell(16, 4, f"{nl_number(tick, 0)} %", align="C")
+    pdf.set_xy(pdf.l_margin, bottom + 5)
+
+
+def _pdf_targets(pdf: Any, indicators: pd.DataFrame) -> None:
+    judged = indicators.loc[
+        (indicators["doel"].astype(str) != "")
+        & ~indicators["doel_gehaald"].astype(str).str.startswith("n.v.t.")
+    ]
+    pdf.ln(1)
+    pdf.set_font("helvetica", "B", 11)
+    pdf.cell(0, 7, "Doelen van de gemeente", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", "", 8)
+    if judged.empty:
+        pdf.cell(0, 5, "Geen doelen ingevuld.", new_x="LMARGIN", new_y="NEXT")
+        return
+    with pdf.table(text_align="LEFT", line_height=4) as table:
+        table.row(["periode", "gebied", "indicator", "waarde", "doel", "gehaald"])
+        for row in judged.to_dict(orient="records"):
+            cells = (row["periode"], row["gebied"], row["omschrijving"],
+                     _text(row["waarde"]), row["doel"], row["doel_gehaald"])  # fmt: skip
+            table.row([_latin(str(v)) for v in cells])
+
+
+def _pdf_tests(pdf: Any, comparisons: pd.DataFrame) -> None:
+    pdf.ln(1)
+    pdf.set_font("helvetica", "B", 11)
+    pdf.cell(0, 7, "Toetsen (p en p na Holm-correctie)", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", "", 7)
+    widths = (40, 80, 18, 20, 34, 18, 18, 49)
+    with pdf.table(text_align="LEFT", line_height=3.6, col_widths=widths) as table:
+        table.row(["reeks", "toets", "rol", "schatting", "95%-BI", "p", "p (Holm)", "aantallen"])
+        for row in comparisons.to_dict(orient="records"):
+            ci = (
+                "-" if _text(row["ci_laag"]) == "–" or _text(row["ci_hoog"]) == "–"
+                else f"{_text(row['ci_laag'])} tot {_text(row['ci_hoog'])}"
+            )  # fmt: skip
+            cells = (row["reeks"], row["toets"], row["rol"], _text(row["schatting"]), ci,
+                     _p(row["p"]), _p(row["p_holm"]), row["aantallen"])  # fmt: skip
+            table.row([_latin(str(v)) for v in cells])
+
+
+def _p(value: Any) -> str:
+    if value is None or not isinstance(value, int | float) or value != value:
+        return "-"
+    return nl_p(float(value)).removeprefix("p ").removeprefix("= ")
 
 
 def _pdf_key_figures(pdf: Any, table: pd.DataFrame) -> None:
@@ -169,7 +262,8 @@ def _pdf_key_figures(pdf: Any, table: pd.DataFrame) -> None:
 
 
 def _latin(text: str) -> str:
-    return latin1(text)
+    """Latin-1 for the PDF core font; the target marks ✓/✗ keep their words."""
+    return latin1(text.replace("✓ ", "").replace("✗ ", ""))
 
 
 def _pdf_table(pdf: Any, title: str, frame: pd.DataFrame, columns: list[str]) -> None:

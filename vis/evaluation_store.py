@@ -4,7 +4,8 @@
 Dates are local (the municipality's time zone): an incident belongs to the day its window
 began. Incidents that retention has reduced (``incident_stats``, :mod:`vis.retention`) come back
 as one row per counted incident on the first day of their month, at the centre of their grid cell,
-without street: figures over whole months are the same before and after a purge.
+without street, and with ``reduced`` True (detail rows have False): figures over whole months are
+the same before and after a purge, and a statistic over part of such a month can tell.
 The population of a wijk is CBS's figure for the year nearest the reference year when
 ``cbs_population`` holds it, else ``areas.inhabitants`` (the areas file, CBS 2019).
 """
@@ -121,11 +122,13 @@ def load_incidents(
         )
     )
     rows = [tuple(r) for r in conn.execute(query).all()]
+    detail = len(rows)
     if grid is None:
         geo = GeoSettings()
         grid = Grid(geo.cell_size_m, geo.grid_origin_x, geo.grid_origin_y)
     rows += load_reduced_incidents(conn, municipality, start, end, tz, grid)
     frame = pd.DataFrame(rows, columns=INCIDENT_COLUMNS)
+    frame["reduced"] = [i >= detail for i in range(len(frame))]
     begin = pd.to_datetime(frame["begin_at"], utc=True)
     frame["begin_at"] = begin
     frame["date"] = begin.dt.tz_convert(tz).dt.date if len(frame) else pd.Series([], dtype=object)

@@ -202,6 +202,25 @@ TEXTS: dict[str, tuple[str, str]] = {
     "ep.area": ("Gebied", "Area"),
     "ep.period": ("Periode", "Period"),
     "ep.comparisons": ("Toetsen in gewone taal", "Tests in plain language"),
+    "ep.answer_note": (
+        "Hoofdvraag van de pilot: de pilotcategorieën in het behandelgebied, "
+        "verschil-in-verschillen tegen het controlegebied. Alle andere toetsen zijn verkennend "
+        "(p gecorrigeerd volgens Holm).",
+        "The pilot's primary question: its categories in the treatment area, "
+        "difference-in-differences against the control area. Every other test is exploratory "
+        "(p adjusted by Holm).",
+    ),
+    "ep.forest": ("Effect per reeks (95%-BI)", "Effect per series (95% CI)"),
+    "ep.forest_axis": (
+        "Verschil met verwacht uit het controlegebied (%)",
+        "Difference from expected from the control area (%)",
+    ),
+    "ep.role": ("Rol", "Role"),
+    "ep.effect": ("Effect", "Effect"),
+    "ep.no_effects": ("Geen effect te bepalen.", "No effect can be determined."),
+    "ep.targets": ("Doelen van de gemeente", "Municipal targets"),
+    "ep.no_targets": ("Geen doelen ingevuld.", "No targets entered."),
+    "ep.tests_text": ("Alle toetsen in gewone taal", "All tests in plain language"),
     "ep.no_tests": ("Geen toetsen.", "No tests."),
     "ep.tests_table": ("Alle toetsen als tabel", "All tests as a table"),
     "ep.compstat": ("CompStat", "CompStat"),

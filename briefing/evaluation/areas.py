@@ -1,6 +1,10 @@
 """Which incidents lie in a pilot's treatment, buffer and control area, and their populations.
 
-Treatment wins over buffer, buffer over control, so the three never overlap. Wijken and gebieden
+Groups made of wijken or gebieden must not share a wijk: that is an error naming the wijken
+(:class:`~briefing.evaluation.config.PilotConfigError`), because a wijk counted for one group
+would vanish from the other's population and difference-in-differences units alike. Shapes
+(cells, hotspots and their rings) are resolved by precedence: treatment wins over buffer, buffer
+over control, for incidents and DiD units alike (shapes have no population). Wijken and gebieden
 go by the incident's wijk (``area_code``); cells by the incident's grid cell; the briefed hotspots
 by point in polygon. A buffer with ``buffer_m`` is a ring of that width around the treatment
 shape (hotspots or cells). ``rest`` is every incident with a known wijk outside the other two.
@@ -17,7 +21,8 @@ import shapely
 from shapely import geometry as sgeom
 from shapely.ops import unary_union
 
-from briefing.evaluation.params import BUFFER, CONTROL, TREATMENT, AreaSet, Pilot
+from briefing.evaluation.config import PilotConfigError
+from briefing.evaluation.params import BUFFER, CONTROL, GROUP_LABELS, TREATMENT, AreaSet, Pilot
 from briefing.lattice import Grid
 
 
@@ -43,6 +48,25 @@ def _wijken_of(area: AreaSet, areas: pd.DataFrame) -> frozenset[str] | None:
     if area.kind == "gebieden":
         return frozenset(areas.loc[areas["gebied"].isin(area.codes), "code"])
     return None
+
+
+def check_overlap(roles: list[tuple[str, AreaSet]], areas: pd.DataFrame) -> None:
+    """Refuse groups of wijken or gebieden that share a wijk, naming the wijken."""
+    seen: list[tuple[str, frozenset[str]]] = []
+    clashes = []
+    for role, area in roles:
+        members = _wijken_of(area, areas)
+        if members is None:
+            continue
+        for other, theirs in seen:
+            shared = sorted(members & theirs)
+            if shared:
+                clashes.append(
+                    f"{', '.join(shared)} in zowel {GROUP_LABELS[other]} als {GROUP_LABELS[role]}"
+                )
+        seen.append((role, members))
+    if clashes:
+        raise PilotConfigError(f"overlappende gebieden: {'; '.join(clashes)}")
 
 
 def assign_groups(
@@ -80,6 +104,7 @@ def assign_groups(
     if pilot.buffer is not None:
         roles.append((BUFFER, pilot.buffer))
     roles.append((CONTROL, pilot.control))
+    check_overlap(roles, areas)
     for role, area in roles:
         members = _wijken_of(area, areas)
         shape: shapely.Geometry | None = None

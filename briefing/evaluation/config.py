@@ -159,6 +159,22 @@ def _pilot(raw: Any, i: int) -> Pilot:
         raise PilotConfigError(f"{where}: {exc}") from exc
 
 
+def _check_same_kind_overlap(pilot: Pilot) -> None:
+    """Treatment, buffer and control of the same kind must not share a code (wijken of gebieden
+    in different kinds are checked against the areas when the pilot is evaluated)."""
+    roles = [("treatment", pilot.treatment), ("buffer", pilot.buffer), ("control", pilot.control)]
+    clashes = []
+    for i, (role, area) in enumerate(roles):
+        for other, theirs in roles[i + 1 :]:
+            if area is None or theirs is None or area.kind != theirs.kind:
+                continue
+            shared = sorted(set(area.codes) & set(theirs.codes))
+            if shared:
+                clashes.append(f"{', '.join(shared)} in zowel {role} als {other}")
+    if clashes:
+        raise PilotConfigError(f"pilot {pilot.name!r}: overlappende gebieden: {'; '.join(clashes)}")
+
+
 def parse_pilots(data: Mapping[str, Any], *, known_categories: Iterable[str] = ()) -> PilotConfig:
     """Validate the parsed TOML of pilots.toml."""
     _check_keys(data, {"targets", "outside", "pilot"}, "pilots.toml")
@@ -204,6 +220,8 @@ def parse_pilots(data: Mapping[str, Any], *, known_categories: Iterable[str] = (
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise PilotConfigError(f"pilotnamen komen dubbel voor: {', '.join(dupes)}")
+    for p in pilots:
+        _check_same_kind_overlap(p)
     known = set(known_categories)
     for p in pilots:
         unknown = sorted(set(p.categories) - known) if known else []

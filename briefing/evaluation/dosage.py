@@ -2,10 +2,18 @@
 
 Per hotspot id (the same id on several days is the same place): the briefings that named it,
 the visits and minutes registered, and the incidents inside it in the ``window_days`` before it
-was first briefed against the ``window_days`` from that day. The summary tells whether more
-visits went with a larger fall: Spearman's rank correlation between visits and the change, and
-the before/after rate ratio of hotspots with at least the median number of visits against the
-others.
+was first briefed against the ``window_days`` from that day. The after-window ends at the last
+day with data; a hotspot whose after-window is cut short (``volledig`` False), or whose windows
+cut a month that retention reduced to monthly counts, is left out of the summary, and the
+summary says how many.
+
+The before-window is the one the hotspots were chosen on, so incidents there fall back by
+themselves (regression to the mean): a fall after a visit is no evidence. The summary therefore
+compares visited hotspots with *unvisited hotspots of similar score* (the same before-count
+band): within bands where both occur, the after-counts of the visited against those of the
+unvisited, with their before-counts as exposure (exact conditional test). Spearman's rank
+correlation between visits and the change, and the before/after ratios of high- and low-dose
+hotspots, are shown beside it as description.
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ import shapely
 from scipy import stats
 
 from briefing.evaluation.explain import nl_number, nl_p, undetermined
-from briefing.evaluation.params import day_series, within
+from briefing.evaluation.params import cuts_reduced_month, day_series, within
 from briefing.evaluation.rates import RateRatio, compare_rates
 
 DOSAGE_COLUMNS = [
@@ -33,7 +41,11 @@ DOSAGE_COLUMNS = [
     "voor",
     "na",
     "verschil",
+    "na_tot",
+    "volledig",
 ]
+#: Bands of the before-count ("score") within which visited and unvisited hotspots are compared.
+SCORE_BANDS = (0, 1, 2, 3, 5, 9, 17, 33)
 
 
 @dataclass(frozen=True)
@@ -44,6 +56,8 @@ class DosageSummary:
     high_dose: RateRatio | None
     low_dose: RateRatio | None
     explanation: str
+    left_out: int = 0
+    visited_vs_unvisited: RateRatio | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -55,9 +69,12 @@ def dosage_table(
     incidents: pd.DataFrame,
     *,
     window_days: int = 28,
+    data_until: dt.date | None = None,
+    reduced_months: frozenset[dt.date] = frozenset(),
 ) -> pd.DataFrame:
     """One row per hotspot id. Columns of the inputs as in :mod:`briefing.evaluation.record`;
     ``visits`` has ``hotspot_id`` and ``duration_min``; ``incidents`` has ``date``, ``x``, ``y``.
+    ``data_until`` is the last day with data (None: the windows are taken as complete).
     """
     if hotspots.empty:
         return pd.DataFrame(columns=DOSAGE_COLUMNS)
@@ -72,13 +89,20 @@ def dosage_table(
         else pd.Series(dtype=float)
     )
     rows = []
+    span, one = dt.timedelta(days=window_days), dt.timedelta(days=1)
     for hotspot_id, spots in hotspots.groupby("hotspot_id", sort=True):
         first: dt.date = min(spots["date"])
         geometry = spots["geometry"].iloc[0]
-        span = dt.timedelta(days=window_days)
-        one = dt.timedelta(days=1)
+        after_end = first + span - one
+        complete = data_until is None or after_end <= data_until
+        if data_until is not None:
+            after_end = min(after_end, data_until)
+        complete = complete and not (
+            cuts_reduced_month(first - span, first - one, reduced_months)
+            or cuts_reduced_month(first, after_end, reduced_months)
+        )
         before_mask = within(day, first - span, first - one).to_numpy() & located
-        after_mask = within(day, first, first + span - one).to_numpy() & located
+        after_mask = within(day, first, after_end).to_numpy() & located
         before = int(shapely.intersects_xy(geometry, xs[before_mask], ys[before_mask]).sum())
         after = int(shapely.intersects_xy(geometry, xs[after_mask], ys[after_mask]).sum())
         rows.append(
@@ -91,15 +115,47 @@ def dosage_table(
                 "voor": before,
                 "na": after,
                 "verschil": after - before,
+                "na_tot": after_end,
+                "volledig": bool(complete),
             }
         )
     return pd.DataFrame(rows, columns=DOSAGE_COLUMNS)
 
 
+def _band(count: int) -> int:
+    return int(np.searchsorted(SCORE_BANDS, count, side="right"))
+
+
+def visited_against_unvisited(table: pd.DataFrame, alpha: float = 0.05) -> RateRatio | None:
+    """After-counts of visited against unvisited hotspots of the same before-count band, with
+    the before-counts as exposure; None when no band holds both."""
+    bands = table["voor"].map(_band)
+    visited = table["bezoeken"] > 0
+    both = [b for b in set(bands) if visited[bands == b].any() and (~visited[bands == b]).any()]
+    sel = table.loc[bands.isin(both)]
+    v, u = sel.loc[sel["bezoeken"] > 0], sel.loc[sel["bezoeken"] == 0]
+    if v.empty or u.empty or v["voor"].sum() == 0 or u["voor"].sum() == 0:
+        return None
+    return compare_rates(
+        int(v["na"].sum()), float(v["voor"].sum()), int(u["na"].sum()), float(u["voor"].sum()),
+        alpha=alpha,
+    )  # fmt: skip
+
+
 def dosage_summary(table: pd.DataFrame, *, alpha: float = 0.05) -> DosageSummary:
+    left_out = int((~table["volledig"].astype(bool)).sum()) if "volledig" in table else 0
+    if left_out:
+        table = table.loc[table["volledig"].astype(bool)]
     n = len(table)
+    skipped = (
+        f"; {left_out} hotspots met onvolledige nameting (data eindigt eerder, of maandcijfers "
+        "na de bewaartermijn) niet meegeteld"
+        if left_out
+        else ""
+    )
     if n == 0:
-        return DosageSummary(0, None, None, None, None, f"Dosis: {undetermined('geen hotspots')}")
+        text = f"Dosis: {undetermined('geen hotspots met een volledige nameting')}{skipped}"
+        return DosageSummary(0, None, None, None, None, text, left_out)
     rho = p = None
     visits = table["bezoeken"].to_numpy(float)
     change = table["verschil"].to_numpy(float)
@@ -119,6 +175,19 @@ def dosage_summary(table: pd.DataFrame, *, alpha: float = 0.05) -> DosageSummary
         return compare_rates(int(part["na"].sum()), window, int(part["voor"].sum()), window)
 
     high_rr, low_rr = before_after(high), before_after(low)
+    matched = visited_against_unvisited(table, alpha)
+    if matched is None or matched.ratio is None:
+        versus = (
+            "Bezochte tegen niet bezochte hotspots met een vergelijkbare score: "
+            f"{undetermined('geen vergelijkbare niet bezochte hotspots')}"
+        )
+    else:
+        verdict = "significant" if matched.significant else "niet significant"
+        versus = (
+            "Bezochte tegen niet bezochte hotspots met een vergelijkbare score (zelfde aantal "
+            f"incidenten vooraf): verhouding van de nameting {nl_number(matched.ratio, 2)} "
+            f"({nl_p(matched.p_value)}; {verdict})"
+        )
     if rho is None:
         reason = "minder dan 3 hotspots" if n < 3 else "bezoeken of verandering overal gelijk"
         text = f"Dosis-effect: {undetermined(reason)}"
@@ -127,6 +196,8 @@ def dosage_summary(table: pd.DataFrame, *, alpha: float = 0.05) -> DosageSummary
         verdict = "significant" if p is not None and p < alpha else "niet significant"
         text = (
             f"Dosis-effect: meer bezoeken gaan samen met een {sense} (Spearman rho = "
-            f"{nl_number(rho, 2)}, {nl_p(p)}; {verdict})"
+            f"{nl_number(rho, 2)}, {nl_p(p)}; {verdict}; beschrijvend: de hotspots zijn op de "
+            "voormeting gekozen)"
         )
-    return DosageSummary(n, rho, p, high_rr, low_rr, text)
+    return DosageSummary(n, rho, p, high_rr, low_rr, f"{text}. {versus}{skipped}", left_out,
+                         matched)  # fmt: skip

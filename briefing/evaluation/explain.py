@@ -26,6 +26,16 @@ def nl_percent(value: float | None, decimals: int = 1) -> str:
     return "–" if value is None or not math.isfinite(value) else f"{nl_number(value, decimals)} %"
 
 
+def nl_signed_percent(value: float | None, decimals: int = 0) -> str:
+    """A change in percent with its sign: ``-9.2`` → ``"−9 %"``, ``3`` → ``"+3 %"``."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    text = nl_number(abs(value), decimals)
+    if text.strip("0,.") == "":
+        return f"{text} %"
+    return f"{'−' if value < 0 else '+'}{text} %"
+
+
 def nl_p(p: float | None) -> str:
     """``p = 0,03``; very small values as ``p < 0,001``."""
     if p is None or not math.isfinite(p):

@@ -7,9 +7,10 @@ long table has one row per (period, group, indicator); :func:`wide` pivots it fo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from briefing.evaluation.explain import NIET_INGEVULD, nl_number, undetermined
@@ -36,6 +37,11 @@ COLUMNS = [
     "doel_gehaald",
     "toelichting",
 ]
+
+
+#: Marks in ``doel_gehaald`` (text, never a bare True/False/None).
+MET, NOT_MET, UNDETERMINED = "✓ gehaald", "✗ niet gehaald", "niet te bepalen"
+NOT_JUDGED = "n.v.t.: het doel geldt voor de hele gemeente"
 
 
 @dataclass(frozen=True)
@@ -99,11 +105,17 @@ def _row(
     value: float | None,
     targets: Targets,
     note: str,
+    judged: bool,
 ) -> dict[str, object]:
     text, threshold, sense = _target(ind.key, targets)
-    met: bool | None = None
-    if threshold is not None and value is not None:
-        met = value <= threshold if sense == "max" else value >= threshold
+    met = ""
+    if threshold is not None and not judged:
+        met = NOT_JUDGED
+    elif threshold is not None and value is None:
+        met = UNDETERMINED
+    elif threshold is not None and value is not None:
+        ok = value <= threshold if sense == "max" else value >= threshold
+        met = MET if ok else NOT_MET
     return {
         "periode": period_name,
         "gebied": group,
@@ -124,8 +136,13 @@ def indicator_table(
     populations: Mapping[str, float | None],
     groups: CategoryGroups,
     targets: Targets,
+    target_groups: Collection[str] = (),
 ) -> pd.DataFrame:
     """Every indicator per period and area group.
+
+    The targets are judged (``doel_gehaald``: :data:`MET`, :data:`NOT_MET` or
+    :data:`UNDETERMINED`) only for the groups in ``target_groups``, the ones the targets are
+    set for (the municipality); other rows with a target say :data:`NOT_JUDGED`.
 
     ``incidents`` has columns ``date`` (local date), ``category``, ``group`` (the area group the
     incident lies in, e.g. "behandeling" or a gebied name), ``attempt`` (bool or missing) and
@@ -134,32 +151,36 @@ def indicator_table(
     """
     rows: list[dict[str, object]] = []
     day = day_series(incidents)
+    # Plain numpy masks: one boolean array per period, group and indicator, combined by "&".
+    category = incidents["category"].to_numpy(dtype=object)
+    group_of = incidents["group"].to_numpy(dtype=object)
+    attempt = incidents["attempt"].to_numpy(dtype=object)
+    arrests = pd.to_numeric(incidents["arrests"], errors="coerce").fillna(0).to_numpy(float)
+    of_indicator = {
+        ind.key: np.isin(category, list(categories_of(ind.key, groups))) for ind in INDICATORS
+    }
     for period_name, period in periods.items():
-        in_period = within(day, period.start, period.end)
+        in_period = within(day, period.start, period.end).to_numpy(bool)
         for group, inhabitants in populations.items():
-            sel = (
-                incidents.loc[in_period & (incidents["group"] == group)]
-                if len(incidents)
-                else incidents
-            )
+            sel = in_period & (group_of == group)
             for ind in INDICATORS:
-                sub = sel.loc[sel["category"].isin(categories_of(ind.key, groups))]
-                count = len(sub)
+                mask = sel & of_indicator[ind.key]
+                count = int(np.count_nonzero(mask))
                 value: float | None
                 note = ""
                 if ind.key == "woninginbraak_poging":
-                    known = sub["attempt"].dropna()
+                    known = [bool(a) for a in attempt[mask] if not pd.isna(a)]
                     count = len(known)
-                    value = 100.0 * float(known.astype(bool).mean()) if count else None
+                    value = 100.0 * sum(known) / count if count else None
                     note = "" if count else undetermined("geen woninginbraken met poging J/N")
                 elif ind.key == "heterdaadkracht":
-                    arrests = pd.to_numeric(sub["arrests"], errors="coerce").fillna(0).sum()
-                    value = 100.0 * float(arrests) / count if count else None
+                    value = 100.0 * float(arrests[mask].sum()) / count if count else None
                     note = "" if count else undetermined("geen misdrijven")
                 else:
                     value = per_1000_per_year(count, inhabitants, period)
                     note = "" if value is not None else undetermined("inwonertal onbekend")
-                rows.append(_row(period_name, group, ind, count, value, targets, note))
+                judged = group in target_groups
+                rows.append(_row(period_name, group, ind, count, value, targets, note, judged))
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

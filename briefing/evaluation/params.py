@@ -140,6 +140,23 @@ def within(day: pd.Series[Any], start: dt.date, end: dt.date) -> pd.Series[bool]
     return pd.Series((values >= lo) & (values <= hi), index=day.index, dtype=bool)
 
 
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def cuts_reduced_month(start: dt.date, end: dt.date, reduced: frozenset[dt.date]) -> bool:
+    """Whether the days ``start``..``end`` cover part, but not all, of a month that exists only
+    as monthly counts (``reduced`` holds the months' first days): its incidents, all dated on
+    the 1st, would then be counted wholly or not at all."""
+    for month in reduced:
+        following = (month + dt.timedelta(days=32)).replace(day=1)
+        last = following - dt.timedelta(days=1)
+        overlaps = start <= last and end >= month
+        if overlaps and not (start <= month and end >= last):
+            return True
+    return False
+
+
 @dataclass(frozen=True)
 class CategoryGroups:
     """Which category keys count as misdrijf and as nuisance (from config/categories.toml)."""

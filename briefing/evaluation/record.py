@@ -1,7 +1,9 @@
 """The briefings' own record: hit rate and PAI of the stored hotspots against what then happened.
 
 For each stored briefing, the incidents that began in its shift window are "what then happened".
-A hit is such an incident inside one of the briefing's hotspots. Per briefing::
+A hit is such an incident inside one of the briefing's hotspots. Incidents without coordinates
+can be neither a hit nor a miss: they are left out of the hit rate's denominator (and counted
+apart, ``zonder_locatie``). Per briefing::
 
     hit rate   = hits / incidents in the window (anywhere in the municipality)
     area share = area of the hotspots / area of the municipality
@@ -14,6 +16,7 @@ Geometries are shapely polygons in the metric CRS of the incidents' ``x``/``y``.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -30,6 +33,7 @@ RECORD_COLUMNS = [
     "dienst",
     "hotspots",
     "incidenten",
+    "zonder_locatie",
     "treffers",
     "trefkans_pct",
     "oppervlakte_pct",
@@ -42,6 +46,7 @@ class RecordSummary:
     briefings: int
     incidents: int
     hits: int
+    unlocated: int
     hit_rate_pct: float | None
     area_share_pct: float | None
     pai: float | None
@@ -52,9 +57,17 @@ class RecordSummary:
 
 
 def briefing_record(
-    hotspots: pd.DataFrame, incidents: pd.DataFrame, municipality_area_m2: float | None
+    hotspots: pd.DataFrame,
+    incidents: pd.DataFrame,
+    municipality_area_m2: float | None,
+    *,
+    reduced_months: frozenset[dt.date] = frozenset(),
 ) -> tuple[pd.DataFrame, RecordSummary]:
     """Per-briefing table and pooled summary.
+
+    A briefing dated in a month that retention reduced to monthly counts (``reduced_months``:
+    first days) is skipped: its shift window would catch that month's lump (every reduced
+    incident is dated on the 1st at midnight) or miss it. The summary counts the skipped ones.
 
     ``hotspots``: ``briefing_id``, ``date``, ``shift``, ``window_start``, ``window_end`` (aware
     UTC), ``hotspot_id``, ``geometry`` (shapely, metric). ``incidents``: ``begin_at`` (aware
@@ -70,16 +83,21 @@ def briefing_record(
     xs = incidents["x"].to_numpy(float) if len(incidents) else np.zeros(0)
     ys = incidents["y"].to_numpy(float) if len(incidents) else np.zeros(0)
     located = np.isfinite(xs) & np.isfinite(ys)
+    skipped = 0
     for briefing_id, spots in hotspots.groupby("briefing_id", sort=True):
         first = spots.iloc[0]
+        if first["date"].replace(day=1) in reduced_months:
+            skipped += 1
+            continue
         shape = unary_union([g for g in spots["geometry"] if g is not None])
-        n = hits = 0
+        n = hits = unlocated = 0
         if begin is not None:
             start = pd.Timestamp(first["window_start"])
             end = pd.Timestamp(first["window_end"])
             in_window = ((begin >= start) & (begin < end)).to_numpy()
-            n = int(in_window.sum())
             sel = in_window & located
+            n = int(sel.sum())
+            unlocated = int(in_window.sum()) - n
             if sel.any() and not shape.is_empty:
                 hits = int(shapely.intersects_xy(shape, xs[sel], ys[sel]).sum())
         share = float(shape.area) / municipality_area_m2
@@ -91,23 +109,32 @@ def briefing_record(
                 "dienst": first["shift"],
                 "hotspots": len(spots),
                 "incidenten": n,
+                "zonder_locatie": unlocated,
                 "treffers": hits,
                 "trefkans_pct": rate,
                 "oppervlakte_pct": 100.0 * share,
                 "pai": (rate / (100.0 * share)) if rate is not None and share > 0 else None,
             }
         )
-    return pd.DataFrame(rows, columns=RECORD_COLUMNS), _summary(rows, None)
+    summary = _summary(rows, None)
+    if skipped:
+        text = (
+            f"{summary.explanation}; {skipped} briefings in maanden waarvan na de bewaartermijn "
+            "alleen maandcijfers over zijn overgeslagen"
+        )
+        summary = RecordSummary(**{**summary.as_dict(), "explanation": text})
+    return pd.DataFrame(rows, columns=RECORD_COLUMNS), summary
 
 
 def _summary(rows: list[dict[str, object]], reason: str | None) -> RecordSummary:
     n = sum(int(str(r["incidenten"])) for r in rows)
     hits = sum(int(str(r["treffers"])) for r in rows)
+    unlocated = sum(int(str(r["zonder_locatie"])) for r in rows)
     if reason is None and n == 0:
-        reason = "geen incidenten in de vensters van de briefings"
+        reason = "geen incidenten met een locatie in de vensters van de briefings"
     if reason is not None:
         return RecordSummary(
-            len(rows), n, hits, None, None, None, f"Trefkans: {undetermined(reason)}"
+            len(rows), n, hits, unlocated, None, None, None, f"Trefkans: {undetermined(reason)}"
         )
     share = sum(float(str(r["oppervlakte_pct"])) * int(str(r["incidenten"])) for r in rows) / n
     rate = 100.0 * hits / n
@@ -117,4 +144,6 @@ def _summary(rows: list[dict[str, object]], reason: str | None) -> RecordSummary
         f"gemeente en vingen {nl_percent(rate)} van de {n} incidenten in hun dienst (PAI "
         f"{nl_number(pai, 1)}: {nl_number(pai, 1)} keer zoveel als bij willekeurige plekken)"
     )
-    return RecordSummary(len(rows), n, hits, rate, share, pai, text)
+    if unlocated:
+        text += f"; {unlocated} incidenten zonder locatie niet meegeteld"
+    return RecordSummary(len(rows), n, hits, unlocated, rate, share, pai, text)

@@ -15,12 +15,13 @@ import numpy as np
 import pandas as pd
 from shapely.ops import unary_union
 
+from briefing.evaluation.answer import forest_table, headline
 from briefing.evaluation.areas import assign_groups, unit_map
 from briefing.evaluation.compstat import compstat_table
 from briefing.evaluation.config import PilotConfig
 from briefing.evaluation.did import explain_did, fit_did, weekly_panel
 from briefing.evaluation.dosage import DosageSummary, dosage_summary, dosage_table
-from briefing.evaluation.explain import direction_sentence, nl_number
+from briefing.evaluation.explain import direction_sentence, nl_number, nl_p
 from briefing.evaluation.indicators import indicator_table, outside_table
 from briefing.evaluation.params import (
     BUFFER,
@@ -30,18 +31,24 @@ from briefing.evaluation.params import (
     CategoryGroups,
     Period,
     Pilot,
+    cuts_reduced_month,
     day_series,
     within,
 )
 from briefing.evaluation.rates import compare_rates
 from briefing.evaluation.record import RecordSummary, briefing_record
-from briefing.evaluation.wdd import explain_wdd, wdd
+from briefing.evaluation.wdd import choose_wdd, explain_wdd
 from briefing.evaluation.wdq import explain_wdq, wdq
 from briefing.lattice import Grid
 
 COMPARISON_COLUMNS = [
     "reeks", "toets", "schatting", "ci_laag", "ci_hoog", "p", "z", "aantallen", "uitleg",
+    "reden", "rol", "p_holm",
 ]  # fmt: skip
+#: The one question a pilot answers (its categories in the treatment area, by the DiD), and
+#: everything else, which is exploratory and carries Holm-adjusted p-values.
+PRIMARY, EXPLORATORY = "primair", "verkennend"
+PRIMARY_SERIES = "Pilotcategorieën"
 BASIS, PILOT = "basisperiode", "pilotperiode"
 GEMEENTE = "gemeente"
 
@@ -51,7 +58,8 @@ class EvaluationData:
     """The inputs, as :mod:`vis.evaluation_store` builds them.
 
     - ``incidents``: ``category``, ``area_code``, ``date`` (local), ``begin_at`` (aware UTC),
-      ``attempt``, ``arrests``, ``x``, ``y`` (metric), optionally ``street``;
+      ``attempt``, ``arrests``, ``x``, ``y`` (metric), optionally ``street`` and ``reduced``
+      (True: a purged incident, known only by its month and dated on the 1st);
     - ``areas``: the municipality's wijken: ``code``, ``name``, ``gebied``, ``inhabitants``;
     - ``hotspots``: ``briefing_id``, ``date``, ``shift``, ``window_start``, ``window_end``,
       ``hotspot_id``, ``geometry`` (shapely, metric);
@@ -80,10 +88,13 @@ class PilotReport:
     dosage: pd.DataFrame = field(repr=False)
     dosage_summary: DosageSummary = field(repr=False)
     notes: tuple[str, ...] = ()
+    effects: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)  # the forest plot
+    headline: str = ""  # the answer to the primary question, in plain Dutch
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table by its Dutch name (for CSV, XLSX and PDF export)."""
         return {
+            "effecten": self.effects,
             "indicatoren": self.indicators,
             "buitencijfers": self.outside,
             "toetsen": self.comparisons,
@@ -104,6 +115,7 @@ class PilotReport:
                 "buffer": None if p.buffer is None else vars(p.buffer),
                 "categories": list(p.categories), "alpha": p.alpha,
             },
+            "antwoord": self.headline,
             "populations": self.populations,
             "record_summary": self.record_summary.as_dict(),
             "dosage_summary": self.dosage_summary.as_dict(),
@@ -134,7 +146,7 @@ def series_of(pilot: Pilot, groups: CategoryGroups) -> dict[str, frozenset[str]]
     """The series tested: all misdrijven, the pilot's categories together and one by one."""
     out = {"Misdrijven": groups.misdrijf}
     if pilot.categories:
-        out["Pilotcategorieën"] = frozenset(pilot.categories)
+        out[PRIMARY_SERIES] = frozenset(pilot.categories)
         for c in pilot.categories:
             out[groups.label(c)] = frozenset({c})
     return out
@@ -159,7 +171,9 @@ def evaluate_pilot(
         spots = spots.loc[_in(spot_day, pilot.pilot)]
     shape = unary_union(list(spots["geometry"])) if len(spots) else None
     assignment = assign_groups(inc, pilot, data.areas, shape, grid)
-    inc = inc.assign(group=assignment.group.to_numpy())
+    reduced = reduced_months(inc)
+    # Local dates as datetime64 once: every window below compares against them.
+    inc = inc.assign(group=assignment.group.to_numpy(), date=day_series(inc).to_numpy())
     periods = {BASIS: pilot.baseline, PILOT: pilot.pilot}
     # The programme's targets are for the whole municipality: it gets its own rows.
     city = inc.loc[inc["area_code"].isin(list(data.areas["code"]))].assign(group=GEMEENTE)
@@ -170,6 +184,7 @@ def evaluate_pilot(
         {**assignment.populations, GEMEENTE: city_pop},
         groups,
         config.targets,
+        target_groups={GEMEENTE},
     )
     indicators["gebied"] = indicators["gebied"].map({**GROUP_LABELS, GEMEENTE: GEMEENTE})
     day = day_series(inc)
@@ -177,12 +192,16 @@ def evaluate_pilot(
     unit_of = inc["area_code"].where(inc["area_code"].isin(list(to_unit)), None)
     if not set(units) <= set(data.areas["code"]):
         unit_of = inc["group"]
+    category = inc["category"].to_numpy(dtype=object)
+    group_of = inc["group"].to_numpy(dtype=object)
+    dates = inc["date"].to_numpy()
+    unit_values = unit_of.to_numpy(dtype=object)
     rows: list[dict[str, Any]] = []
     for name, cats in series_of(pilot, groups).items():
         rows += _comparisons(pilot, inc, day, name, cats, assignment.populations)
-        events = inc.loc[inc["category"].isin(cats) & inc["group"].isin([TREATMENT, CONTROL])]
+        chosen = np.isin(category, list(cats)) & np.isin(group_of, [TREATMENT, CONTROL])
         panel = weekly_panel(
-            pd.DataFrame({"date": events["date"], "unit": unit_of.loc[events.index]}),
+            pd.DataFrame({"date": dates[chosen], "unit": unit_values[chosen]}),
             units, pilot.baseline, pilot.pilot,
         )  # fmt: skip
         did = fit_did(panel, model=pilot.did_model, alpha=pilot.alpha)
@@ -191,27 +210,114 @@ def evaluate_pilot(
             "schatting": did.irr, "ci_laag": did.ci_low, "ci_hoog": did.ci_high,
             "p": did.p_value, "z": None, "aantallen": f"{did.n_units} eenheden, {did.n_obs} weken",
             "uitleg": explain_did(did, pilot.alpha, subject=f"{name}: behandelgebied"),
+            "reden": did.reason,
         })  # fmt: skip
     focus = list(pilot.categories) or sorted(groups.misdrijf)
     as_of = min(pilot.pilot.end, data.data_until or pilot.pilot.end)
     treated = inc.loc[inc["group"] == TREATMENT]
-    compstat = compstat_table(treated[["date", "category"]], as_of, focus)
-    record, record_sum = briefing_record(spots, inc, data.municipality_area_m2)
-    dose = dosage_table(spots, data.visits, inc)
+    compstat = compstat_table(treated[["date", "category"]], as_of, focus, reduced_months=reduced)
+    record, record_sum = briefing_record(
+        spots, inc, data.municipality_area_m2, reduced_months=reduced
+    )
+    dose = dosage_table(spots, data.visits, inc, data_until=data.data_until, reduced_months=reduced)
+    comparisons = with_roles(pd.DataFrame(rows, columns=COMPARISON_COLUMNS[:-2]), pilot)
+    effects = forest_table(comparisons, pilot.alpha)
     return PilotReport(
         pilot=pilot,
         populations={GROUP_LABELS[k]: v for k, v in assignment.populations.items()},
         indicators=indicators,
         outside=outside_table(config.outside, config.targets),
-        comparisons=pd.DataFrame(rows, columns=COMPARISON_COLUMNS),
+        comparisons=comparisons,
         timeseries=_timeseries(pilot, inc, day, groups, assignment.populations),
         compstat=compstat,
         record=record,
         record_summary=record_sum,
         dosage=dose,
         dosage_summary=dosage_summary(dose, alpha=pilot.alpha),
-        notes=assignment.notes,
+        notes=assignment.notes + purge_notes(pilot, reduced),
+        effects=effects,
+        headline=headline(effects, primary_label(pilot, groups), pilot.alpha),
     )
+
+
+def holm(p: np.ndarray) -> np.ndarray:
+    """Holm's step-down adjusted p-values (in the order given)."""
+    order = np.argsort(p, kind="stable")
+    m = len(p)
+    steps = np.minimum(1.0, (m - np.arange(m)) * p[order])
+    adjusted = np.empty(m)
+    adjusted[order] = np.maximum.accumulate(steps)
+    return adjusted
+
+
+def primary_label(pilot: Pilot, groups: CategoryGroups) -> str:
+    """The primary series in words: "Woninginbraak", or "Woninginbraak en autokraak samen"."""
+    if not pilot.categories:
+        return "Misdrijven"
+    names = [groups.label(c) for c in pilot.categories]
+    names = [names[0], *(n[:1].lower() + n[1:] for n in names[1:])]
+    if len(names) == 1:
+        return names[0]
+    return f"{', '.join(names[:-1])} en {names[-1]} samen"
+
+
+def with_roles(table: pd.DataFrame, pilot: Pilot) -> pd.DataFrame:
+    """Mark the primary test (the DiD of the pilot's categories, or of all misdrijven when it
+    names none) and the exploratory rest, with Holm-adjusted p over the exploratory tests."""
+    series = PRIMARY_SERIES if pilot.categories else "Misdrijven"
+    is_did = table["toets"].str.startswith("verschil-in-verschillen")
+    primary = (table["reeks"] == series) & is_did
+    out = table.assign(rol=np.where(primary, PRIMARY, EXPLORATORY), p_holm=table["p"])
+    p = pd.to_numeric(out["p"], errors="coerce")
+    tested = (~primary) & p.notna()
+    if tested.any():
+        out.loc[tested, "p_holm"] = holm(p[tested].to_numpy(float))
+    notes = []
+    for row, adjusted_p in zip(out.to_dict(orient="records"), out["p_holm"], strict=True):
+        text = str(row["uitleg"])
+        if row["rol"] == PRIMARY:
+            text += " [hoofdvraag van de pilot]"
+        elif adjusted_p is not None and adjusted_p == adjusted_p:  # not None, not NaN
+            verdict = "blijft significant" if adjusted_p < pilot.alpha else "niet significant"
+            text += f" [verkennend; na Holm-correctie {nl_p(adjusted_p)}: {verdict}]"
+        else:
+            text += " [verkennend]"
+        notes.append(text)
+    out["uitleg"] = notes
+    return out
+
+
+def purge_notes(pilot: Pilot, reduced: frozenset[dt.date]) -> tuple[str, ...]:
+    """What purged (monthly) data in the baseline or pilot period means for the statistics."""
+    inside = sorted(
+        m for m in reduced
+        if any(p.start <= m <= p.end or p.start <= m.replace(day=28) <= p.end
+               for p in (pilot.baseline, pilot.pilot))
+    )  # fmt: skip
+    if not inside:
+        return ()
+    months = ", ".join(f"{m:%m-%Y}" for m in inside)
+    notes = [
+        f"Na de bewaartermijn zijn van {months} alleen maandcijfers over (alle incidenten op de "
+        "1e van de maand): de verschil-in-verschillen per week, CompStat en de tijdreeks per week "
+        "tellen die maanden in één week en zijn daar niet betrouwbaar."
+    ]
+    cut = [p.label() for p in (pilot.baseline, pilot.pilot)
+           if cuts_reduced_month(p.start, p.end, reduced)]  # fmt: skip
+    if cut:
+        notes.append(
+            f"De periode {' en '.join(cut)} begint of eindigt midden in zo'n maand: de "
+            "vergelijking pilot tegen basis telt die maand helemaal of niet."
+        )
+    return tuple(notes)
+
+
+def reduced_months(incidents: pd.DataFrame) -> frozenset[dt.date]:
+    """First days of the months that hold purged (monthly) incidents."""
+    if "reduced" not in incidents or incidents.empty:
+        return frozenset()
+    days = incidents.loc[incidents["reduced"].astype(bool), "date"]
+    return frozenset(d.replace(day=1) for d in days)
 
 
 def _comparisons(
@@ -222,11 +328,13 @@ def _comparisons(
     cats: frozenset[str],
     populations: dict[str, float | None],
 ) -> list[dict[str, Any]]:
-    in_cat = inc["category"].isin(cats)
+    in_cat = np.isin(inc["category"].to_numpy(dtype=object), list(cats))
+    group_of = inc["group"].to_numpy(dtype=object)
     counts: dict[tuple[str, str], int] = {}
-    for g in (TREATMENT, BUFFER, CONTROL):
-        for pname, period in ((BASIS, pilot.baseline), (PILOT, pilot.pilot)):
-            counts[g, pname] = int((in_cat & (inc["group"] == g) & _in(day, period)).sum())
+    for pname, period in ((BASIS, pilot.baseline), (PILOT, pilot.pilot)):
+        in_period = in_cat & _in(day, period).to_numpy(bool)
+        for g in (TREATMENT, BUFFER, CONTROL):
+            counts[g, pname] = int(np.count_nonzero(in_period & (group_of == g)))
     rows = []
     for g in (TREATMENT, CONTROL):
         pop = populations.get(g) or 1.0
@@ -242,18 +350,19 @@ def _comparisons(
             "uitleg": direction_sentence(rr.ratio, rr.p_value, pilot.alpha,
                 subject=f"{name} in het {GROUP_LABELS[g]}", noun="in de pilotperiode",
                 against="de basisperiode", reason=rr.reason),
+            "reden": rr.reason,
         })  # fmt: skip
     has_buffer = pilot.buffer is not None
     buf = (counts[BUFFER, BASIS], counts[BUFFER, PILOT]) if has_buffer else None
-    w = wdd(
+    w = choose_wdd(
         counts[TREATMENT, BASIS], counts[TREATMENT, PILOT],
         counts[CONTROL, BASIS], counts[CONTROL, PILOT], buf, alpha=pilot.alpha,
     )  # fmt: skip
     rows.append({
-        "reeks": name, "toets": "WDD (Wheeler & Ratcliffe)", "schatting": w.wdd,
+        "reeks": name, "toets": w.variant, "schatting": w.wdd if w.z is not None else None,
         "ci_laag": w.ci_low, "ci_hoog": w.ci_high, "p": w.p_value, "z": w.z,
         "aantallen": f"T {w.t0}→{w.t1}, C {w.c0}→{w.c1}, D {w.d0}→{w.d1}",
-        "uitleg": explain_wdd(w, pilot.alpha, subject=f"{name}: WDD"),
+        "uitleg": explain_wdd(w, pilot.alpha, subject=name), "reden": w.reason,
     })  # fmt: skip
     if has_buffer:
         q = wdq(
@@ -265,7 +374,7 @@ def _comparisons(
             "reeks": name, "toets": "WDQ (Bowers & Johnson)", "schatting": q.wdq,
             "ci_laag": None, "ci_hoog": None, "p": None, "z": None,
             "aantallen": f"A {q.a0}→{q.a1}, B {q.b0}→{q.b1}, C {q.c0}→{q.c1}{tne}",
-            "uitleg": f"{name}: {explain_wdq(q)}",
+            "uitleg": f"{name}: {explain_wdq(q)}", "reden": None,
         })  # fmt: skip
     return rows
 
@@ -285,18 +394,19 @@ def _timeseries(
     offsets = (day.to_numpy(dtype="datetime64[ns]") - start.to_datetime64()) // np.timedelta64(
         7, "D"
     )
-    week_index = pd.Series(offsets.astype(np.int64), index=inc.index)
+    week_index = offsets.astype(np.int64)
+    category = inc["category"].to_numpy(dtype=object)
+    group_of = inc["group"].to_numpy(dtype=object)
     for name, cats in series_of(pilot, groups).items():
-        in_cat = inc["category"].isin(cats)
+        in_cat = np.isin(category, list(cats)) & (week_index >= 0) & (week_index < len(weeks))
         for g, pop in populations.items():
-            sel = week_index[in_cat & (inc["group"] == g) & (week_index >= 0)]
-            counts = sel.value_counts()
+            counts = np.bincount(week_index[in_cat & (group_of == g)], minlength=len(weeks))
             for i, w in enumerate(weeks):
                 d = w.date()
                 period = (
                     PILOT if d >= pilot.pilot.start else BASIS if d <= pilot.baseline.end else ""
                 )
-                n = int(counts.get(i, 0))
+                n = int(counts[i])
                 rows.append({
                     "week": d, "gebied": GROUP_LABELS[g], "reeks": name, "periode": period,
                     "aantal": n, "per_1000_per_jaar": n / pop * 1000 * 365.25 / 7 if pop else None,

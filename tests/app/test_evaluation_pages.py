@@ -105,6 +105,30 @@ def test_pilot_view_shows_targets_outside_figures_and_tests(app_env: str) -> Non
     assert evaluation_pilot.export_bytes(report, "pdf").startswith(b"%PDF")
 
 
+def test_pilot_view_opens_with_the_answer(app_env: str) -> None:
+    at = _open("evaluator", "pilot")
+    assert not at.exception, at.exception
+    report = at.session_state[evaluation_pilot.REPORT_KEY][2]
+    headers = [str(h.value) for h in at.subheader]
+    # The answer comes before the indicator tables: headline, forest plot, targets, tests.
+    order = ["Effect per reeks (95%-BI)", "Doelen van de gemeente", "Toetsen in gewone taal",
+             "Indicatoren en doelen 2017"]  # fmt: skip
+    assert [h for h in headers if h in order] == order
+    bold = [str(m.value) for m in at.markdown if str(m.value).startswith("**")]
+    assert bold and "in het behandelgebied" in bold[0]
+    assert "%-BI" in bold[0] or "niet te bepalen" in bold[0]
+    assert bold[0].strip("*") == evaluation_pilot.md(report.headline)
+    tests = evaluation_pilot.tests_table(report.comparisons)
+    assert {"p (Holm)", "95%-BI", "rol"} <= set(tests.columns)
+    assert (tests["rol"] == "primair").sum() == 1
+    for value in tests["p"]:
+        assert value == "–" or re.fullmatch(r"(< )?\d+,\d+", value), value
+    marks = set(evaluation_pilot.targets_table(report.indicators)["doel_gehaald"])
+    assert marks and marks <= {"✓ gehaald", "✗ niet gehaald", "niet te bepalen"}
+    assert not {"True", "False", "None"} & set(report.indicators["doel_gehaald"].astype(str))
+    assert evaluation_pilot.forest_chart(report.effects).to_dict()["layer"]
+
+
 def test_exports_are_audited(app_env: str) -> None:
     at = _open("evaluator", "pilot")
     at.download_button(key="ep_export_xlsx").click().run()

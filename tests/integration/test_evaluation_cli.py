@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine, insert
 from statsmodels.stats import rates as sm_rates
 
+from briefing.evaluation.wdd import WEIGHTED
 from vis.areas import load_areas, sync_areas
 from vis.db.schema import briefings, incidents, patrol_visits
 from vis.geo import Grid
@@ -135,8 +136,11 @@ def test_evaluate_end_to_end(engine: Engine, db_url: str, tmp_path: Path) -> Non
     assert treated["schatting"] == pytest.approx(2 / 6)
     assert treated["p"] == pytest.approx(ref.pvalue)
     assert "niet significant" in treated["uitleg"] and "p = 0,29" in treated["uitleg"]
-    wdd_row = tests["Woninginbraak", "WDD (Wheeler & Ratcliffe)"]
-    assert wdd_row["schatting"] == -4 and wdd_row["z"] == pytest.approx(-4 / 18**0.5)
+    # C 5 → 5 is not of T 6's order: the weighted WDD, 2 - 6·5/5, with the delta-method
+    # variance 2 + 6 + (6/5)²·5 + (6/5)²·5.
+    wdd_row = tests["Woninginbraak", WEIGHTED]
+    assert wdd_row["schatting"] == pytest.approx(-4)
+    assert wdd_row["z"] == pytest.approx(-4 / (2 + 6 + 2 * 1.44 * 5) ** 0.5)
     did = tests["Woninginbraak", "verschil-in-verschillen (poisson), IRR"]
     assert did["schatting"] == pytest.approx((2 / 6) / (5 / 5))
     indicators = {(r["periode"], r["gebied"], r["indicator"]): r for r in report["indicatoren"]}

@@ -49,13 +49,15 @@ def test_indicators_by_hand() -> None:
         ("woninginbraak", "", None, 0), ("autokraak", "", None, 2),
         ("mishandeling", "", None, 1), ("overlast_jeugd", "", None, 5),
     ])  # fmt: skip
-    table = indicator_table(inc, {"pilot": HALF}, {"A": 2000.0, "B": None}, GROUPS, TARGETS)
+    table = indicator_table(
+        inc, {"pilot": HALF}, {"A": 2000.0, "B": None}, GROUPS, TARGETS, target_groups={"A", "B"}
+    )
     a = table.loc[table["gebied"] == "A"].set_index("indicator")
     assert a.loc["misdrijven", "aantal"] == 5
     assert a.loc["misdrijven", "waarde"] == pytest.approx(5 / 2000 * 1000 * 365.25 / 181)
     burglary = a.loc["woninginbraak", "waarde"]
     assert burglary == pytest.approx(3 / 2000 * 1000 * 365.25 / 181)  # 3.03 per 1,000 a year
-    assert a.loc["woninginbraak", "doel_gehaald"] is True or a.loc["woninginbraak", "doel_gehaald"]
+    assert a.loc["woninginbraak", "doel_gehaald"] == "✓ gehaald"
     assert a.loc["woninginbraak_poging", "aantal"] == 2  # the unknown one is left out
     assert a.loc["woninginbraak_poging", "waarde"] == pytest.approx(50.0)
     assert a.loc["veelvoorkomend", "aantal"] == 1
@@ -64,6 +66,7 @@ def test_indicators_by_hand() -> None:
     assert a.loc["heterdaadkracht", "waarde"] == pytest.approx(100 * 4 / 5)  # overlast excluded
     b = table.loc[table["gebied"] == "B"].set_index("indicator")
     assert b["waarde"].isna().all()
+    assert b.loc["woninginbraak", "doel_gehaald"] == "niet te bepalen"
     assert b.loc["misdrijven", "toelichting"] == "niet te bepalen: inwonertal onbekend"
     assert b.loc["heterdaadkracht", "toelichting"] == "niet te bepalen: geen misdrijven"
 
@@ -102,11 +105,11 @@ def test_briefing_record_hit_rate_and_pai_by_hand() -> None:
     })  # fmt: skip
     table, summary = briefing_record(_hotspots(), inc, municipality_area_m2=100.0 * 100 * 50)
     row = table.iloc[0]
-    assert (row["incidenten"], row["treffers"]) == (4, 2)
-    assert row["trefkans_pct"] == pytest.approx(50.0)
+    assert (row["incidenten"], row["zonder_locatie"], row["treffers"]) == (3, 1, 2)
+    assert row["trefkans_pct"] == pytest.approx(200 / 3)
     assert row["oppervlakte_pct"] == pytest.approx(2.0)
-    assert row["pai"] == pytest.approx(25.0)
-    assert summary.pai == pytest.approx(25.0) and "PAI 25,0" in summary.explanation
+    assert row["pai"] == pytest.approx(100 / 3)
+    assert summary.pai == pytest.approx(100 / 3) and "PAI 33,3" in summary.explanation
     _, none = briefing_record(_hotspots().iloc[0:0], inc, 1.0)
     assert none.pai is None and "geen briefings" in none.explanation
     _, quiet = briefing_record(_hotspots(), inc.iloc[4:], 1e6)

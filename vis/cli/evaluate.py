@@ -89,8 +89,20 @@ def format_report(report: PilotReport) -> str:
             f"{g} {nl_number(v, 0) if v else 'onbekend'}" for g, v in report.populations.items()
         ),
         "",
-        "Indicatoren (per 1.000 inwoners per jaar, tenzij anders vermeld):",
+        f"Antwoord: {report.headline}",
+        "",
+        "Effect per reeks (verschil-in-verschillen, behandelgebied tegen verwacht):",
+        *(f"  {text}" for text in report.effects.get("tekst", [])),
+        "",
+        "Doelen van de gemeente:",
     ]
+    for row in report.indicators.to_dict(orient="records"):
+        if row["doel"] and not str(row["doel_gehaald"]).startswith("n.v.t."):
+            lines.append(
+                f"  {row['periode']!s:<13} {row['omschrijving']!s:<31} "
+                f"{_num(row['waarde'])}  doel {row['doel']}: {row['doel_gehaald']}"
+            )
+    lines += ["", "Indicatoren (per 1.000 inwoners per jaar, tenzij anders vermeld):"]
     for row in report.indicators.to_dict(orient="records"):
         waarde = row["waarde"]
         known = isinstance(waarde, int | float) and waarde == waarde  # not None, not NaN
