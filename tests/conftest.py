@@ -35,8 +35,11 @@ DATABASES = [
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if "/integration/" in str(item.path).replace(os.sep, "/"):
+        path = str(item.path).replace(os.sep, "/")
+        if "/integration/" in path:
             item.add_marker(pytest.mark.integration)
+        if "/browser/" in path:  # a real Chromium and a served app: never the quick loop
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(params=DATABASES)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import tomllib
 
+import pytest
 from appdata import square
 
 from vis.cli.app import serve_command
@@ -20,6 +21,7 @@ def test_no_forced_garbage_collection_after_each_run() -> None:
     assert config["runner"]["postScriptGC"] is False
 
 
+@pytest.mark.slow
 def test_hotspot_areas_are_kept_per_database_and_briefing(app_env: str) -> None:
     res = resources()
     areas = _areas_wgs84(str(res.settings.geo.areas_file), res.settings.geo.crs)

@@ -44,6 +44,7 @@ def test_add_user_hashes_with_argon2_and_refuses_duplicates(engine: Engine) -> N
         add_user(engine, "carl", "zwak", "admin")
 
 
+@pytest.mark.slow
 def test_authenticate_counts_failures_and_locks(engine: Engine) -> None:
     add_user(engine, "anna", GOOD, "handhaver")
     now = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)

@@ -57,6 +57,7 @@ def _no_raw_html(at: AppTest) -> None:
             assert not RAW_HTML.search(str(el.value)), el.value
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("view", list(MARKERS))
 def test_without_login_only_the_login_form(app_env: str, view: str) -> None:
     at = new_app()
@@ -69,6 +70,7 @@ def test_without_login_only_the_login_form(app_env: str, view: str) -> None:
     assert MARKERS[view] not in texts(at)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("view", list(MARKERS))
 def test_views_for_each_role(app_env: str, view: str, role: str) -> None:
@@ -90,6 +92,7 @@ def test_views_for_each_role(app_env: str, view: str, role: str) -> None:
     _no_raw_html(at)
 
 
+@pytest.mark.slow
 def test_pilot_view_shows_targets_outside_figures_and_tests(app_env: str) -> None:
     at = _open("evaluator", "pilot")
     shown = texts(at)
@@ -129,6 +132,7 @@ def test_pilot_view_opens_with_the_answer(app_env: str) -> None:
     assert evaluation_pilot.forest_chart(report.effects).to_dict()["layer"]
 
 
+@pytest.mark.slow
 def test_exports_are_audited(app_env: str) -> None:
     at = _open("evaluator", "pilot")
     at.download_button(key="ep_export_xlsx").click().run()
@@ -140,6 +144,7 @@ def test_exports_are_audited(app_env: str) -> None:
     assert any(t and t.startswith("gebiedsscans:") and t.endswith(":pdf") for t in targets)
 
 
+@pytest.mark.slow
 def test_area_scan_profiles_and_export(app_env: str) -> None:
     at = _open("evaluator", "areas")
     as_of, scans = at.session_state[area_scan.SCANS_KEY]
@@ -155,6 +160,7 @@ def test_area_scan_profiles_and_export(app_env: str) -> None:
     assert area_scan.export_bytes(scans, as_of, "pdf").startswith(b"%PDF")
 
 
+@pytest.mark.slow
 def test_evaluator_edits_pilot_definitions(
     app_db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -205,6 +211,7 @@ def test_evaluator_edits_pilot_definitions(
     _no_raw_html(at)
 
 
+@pytest.mark.slow
 def test_unreadable_database_gives_a_plain_error(
     app_env: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

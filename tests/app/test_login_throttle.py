@@ -65,6 +65,7 @@ def test_client_keys_group_loopback_and_ipv6_subnets(address: str | None, key: s
     assert client_key(address) == key
 
 
+@pytest.mark.slow
 def test_a_client_is_slowed_then_locked_out_and_the_lockout_audited(engine: Engine) -> None:
     attacker, other = "203.0.113.7", "198.51.100.20"
     # Three failures at once: below throttle_after, each is checked.
@@ -96,6 +97,7 @@ def test_a_client_is_slowed_then_locked_out_and_the_lockout_audited(engine: Engi
         assert audit.verify_chain(conn).ok
 
 
+@pytest.mark.slow
 def test_a_refused_attempt_never_checks_the_password(engine: Engine) -> None:
     add_user(engine, "anna", GOOD, "supervisor")
     client = "203.0.113.8"
@@ -107,6 +109,7 @@ def test_a_refused_attempt_never_checks_the_password(engine: Engine) -> None:
     assert later.user is not None and later.user.username == "anna"
 
 
+@pytest.mark.slow
 def test_a_successful_login_does_not_wipe_the_clients_failures(engine: Engine) -> None:
     add_user(engine, "anna", GOOD, "supervisor")
     client = "203.0.113.9"
@@ -121,6 +124,7 @@ def test_a_successful_login_does_not_wipe_the_clients_failures(engine: Engine) -
     assert _try(engine, client, _seconds(300.2)).reason == "client_throttled"
 
 
+@pytest.mark.slow
 def test_a_quiet_pause_starts_the_count_afresh(engine: Engine) -> None:
     client = "203.0.113.10"
     for i in range(5):
@@ -130,6 +134,7 @@ def test_a_quiet_pause_starts_the_count_afresh(engine: Engine) -> None:
     assert not _entries(engine, audit.LOCKOUT)
 
 
+@pytest.mark.slow
 def test_a_clean_client_keeps_no_row_after_logging_in(engine: Engine) -> None:
     add_user(engine, "anna", GOOD, "supervisor")
     assert _try(engine, "203.0.113.13", T0, user="anna", pw=GOOD).user is not None
@@ -145,6 +150,7 @@ def test_quiet_clients_are_forgotten_after_a_day(engine: Engine) -> None:
     assert kept == ["203.0.113.12"]
 
 
+@pytest.mark.slow
 def test_a_user_lockout_is_audited_with_the_lockout_time(engine: Engine) -> None:
     add_user(engine, "anna", GOOD, "handhaver")
     policy = LoginPolicy(max_failed=3, lockout=dt.timedelta(minutes=10))
@@ -166,6 +172,7 @@ def test_a_user_lockout_is_audited_with_the_lockout_time(engine: Engine) -> None
     assert later.user is not None
 
 
+@pytest.mark.slow
 def test_parallel_attempts_from_one_client_cannot_pass_the_limit(engine: Engine) -> None:
     policy = LoginPolicy(client=ClientPolicy(max_failed=4, throttle_after=100))
     results: list[str] = []
@@ -187,6 +194,7 @@ def test_parallel_attempts_from_one_client_cannot_pass_the_limit(engine: Engine)
         assert audit.verify_chain(conn).ok
 
 
+@pytest.mark.slow
 def test_many_users_behind_one_address_log_in_at_once(engine: Engine) -> None:
     add_user(engine, "anna", GOOD, "supervisor")
     policy = LoginPolicy(client=ClientPolicy(max_failed=20, throttle_after=5))
@@ -204,6 +212,7 @@ def test_many_users_behind_one_address_log_in_at_once(engine: Engine) -> None:
     assert results == ["ok"] * 12
 
 
+@pytest.mark.slow
 def test_a_clean_client_over_the_in_flight_cap_is_busy_not_accused(engine: Engine) -> None:
     policy = ClientPolicy(max_failed=3, throttle_after=2)
     with engine.begin() as conn:

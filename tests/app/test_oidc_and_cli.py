@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from apphelpers import new_app, texts
 from clirun import CliResult, run_vis
 from sqlalchemy import select
@@ -25,6 +26,7 @@ AUTH = {
 }
 
 
+@pytest.mark.slow
 def test_oidc_configured_shows_only_the_provider_button(app_env: str) -> None:
     at = new_app()
     at.secrets["auth"] = AUTH
@@ -35,6 +37,7 @@ def test_oidc_configured_shows_only_the_provider_button(app_env: str) -> None:
     assert [b.label for b in at.button] == ["Inloggen met microsoft"]
 
 
+@pytest.mark.slow
 def test_oidc_identity_maps_to_a_vis_role(app_env: str) -> None:
     engine = make_engine(app_env)
     try:

@@ -40,6 +40,7 @@ def _audit(url: str, action: str) -> list[object]:
         engine.dispose()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page", list(PAGES))
 def test_without_login_only_the_login_form(app_env: str, page: str) -> None:
     at = new_app()
@@ -54,6 +55,7 @@ def test_without_login_only_the_login_form(app_env: str, page: str) -> None:
     assert len(at.sidebar) == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("page", list(PAGES))
 def test_each_page_for_each_role(app_env: str, page: str, role: str) -> None:

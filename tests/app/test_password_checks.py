@@ -53,6 +53,7 @@ def test_policy_refuses_short_plain_personal_and_common_passwords(
     assert any(problem in p for p in problems), problems
 
 
+@pytest.mark.slow
 def test_add_user_applies_the_configured_minimum_length(engine: Engine) -> None:
     fourteen = "Fiets-Paard-14"
     with pytest.raises(AuthError, match="minstens 16 tekens"):
@@ -73,6 +74,7 @@ def _counting_verify(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return calls
 
 
+@pytest.mark.slow
 def test_every_kind_of_login_costs_exactly_one_argon2_verify(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -107,6 +109,7 @@ def test_every_kind_of_login_costs_exactly_one_argon2_verify(
     assert calls[0].startswith("$argon2id$") and calls[0] not in dummy
 
 
+@pytest.mark.slow
 def test_a_password_beyond_the_maximum_never_matches_its_first_part(engine: Engine) -> None:
     longest = ("Aa1!-" * 205)[:MAX_PASSWORD_LENGTH]
     add_user(engine, "anna", longest, "supervisor")
@@ -115,6 +118,7 @@ def test_a_password_beyond_the_maximum_never_matches_its_first_part(engine: Engi
     assert longer.user is None and longer.reason == "wrong_password"
 
 
+@pytest.mark.slow
 def test_unknown_and_known_usernames_take_the_same_time(engine: Engine) -> None:
     add_user(engine, "anna", GOOD, "supervisor")
     times: dict[str, list[float]] = {"anna": [], "nobody": []}

@@ -56,6 +56,7 @@ def _plant(at: AppTest, state: dict[str, Any]) -> None:
         at.session_state[key] = value
 
 
+@pytest.mark.slow
 def test_state_planted_before_login_grants_nothing_and_is_dropped_at_login(app_env: str) -> None:
     at = new_app()
     _plant(at, PLANTED)
@@ -98,6 +99,7 @@ def test_logout_leaves_nothing_of_the_user_for_the_next_login(app_env: str) -> N
     assert at.session_state[USER_KEY] == User("supervisor", "supervisor")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("role", ROLES)
 def test_query_parameters_pick_no_page_role_or_user(app_env: str, role: str) -> None:
     home = pages_for(role)[0]
@@ -135,6 +137,7 @@ def _denied_entries(url: str, page: str) -> int:
         engine.dispose()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("role", "page"),
     [(r, p) for r in ROLES for p in PAGES if r not in PAGES[p].roles],

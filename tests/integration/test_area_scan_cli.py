@@ -73,6 +73,7 @@ def _vis(*args: str, db_url: str, config: Path) -> CliResult:
     return run_vis(*args, "--config", str(config), env=env, cwd=ROOT)
 
 
+@pytest.mark.slow
 def test_area_scans_end_to_end(engine: Engine, db_url: str, tmp_path: Path) -> None:
     config = _config(tmp_path)
     cell = _load(engine, config)

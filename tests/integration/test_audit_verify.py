@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from clirun import CliResult, run_vis
 from sqlalchemy import Engine, delete, select, update
 
@@ -46,6 +47,7 @@ def test_empty_chain_verifies(engine: Engine, db_url: str) -> None:
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow
 def test_changed_entry_is_named_as_changed(engine: Engine, db_url: str) -> None:
     ids = _entries(engine)
     with engine.begin() as conn:

@@ -69,6 +69,7 @@ def _all(engine: Engine, table) -> list[tuple]:
         return [tuple(r) for r in conn.execute(select(table).order_by(table.c.id)).all()]
 
 
+@pytest.mark.slow
 def test_backup_under_concurrent_ingest_restores_whole_runs_only(
     engine: Engine, db_url: str, fresh_url: str, test_data: Path, tmp_path: Path
 ) -> None:
@@ -181,6 +182,7 @@ def test_backup_and_restore_refuse_with_one_line_reasons(
     assert to_dir.returncode != 0 and "map" in to_dir.stderr
 
 
+@pytest.mark.slow
 def test_backup_before_a_migration_restores_and_migrates(
     db_url: str, fresh_url: str, tmp_path: Path
 ) -> None:

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
 from clirun import CliResult, run_vis
 from sqlalchemy import Engine, select
 
@@ -48,6 +49,7 @@ def extract_with_a_series(test_data: Path, tmp_path: Path) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_briefing_and_backtest_end_to_end(db_url: str, tmp_path: Path, test_data: Path) -> None:
     assert vis("init", db_url=db_url, cwd=tmp_path).returncode == 0
     loaded = vis(
@@ -190,6 +192,7 @@ def test_a_new_version_never_changes_the_old_one(engine: Engine) -> None:
     assert sorted((r.version, r.rules_version) for r in rows) == [(1, "r1"), (2, "r2")]
 
 
+@pytest.mark.slow
 def test_briefing_as_pdf_is_a_printable_document(
     db_url: str, tmp_path: Path, test_data: Path
 ) -> None:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from clirun import CliResult, run_vis
 from pytest_httpserver import HTTPServer
 
@@ -23,6 +24,7 @@ def vis(*args: str, db_url: str, cwd: Path, env: dict[str, str] | None = None) -
     return run_vis(*args, env=environ, cwd=cwd)
 
 
+@pytest.mark.slow
 def test_init_ingest_and_status_follow_the_contract(
     db_url: str, tmp_path: Path, test_data: Path
 ) -> None:
@@ -61,6 +63,7 @@ def test_errors_exit_non_zero_with_one_line(db_url: str, tmp_path: Path) -> None
     assert unknown_source.returncode != 0 and "nergens" in unknown_source.stderr
 
 
+@pytest.mark.slow
 def test_ad_hoc_url_ingest_for_one_day(
     db_url: str, tmp_path: Path, test_data: Path, httpserver: HTTPServer
 ) -> None:
@@ -87,6 +90,7 @@ def test_ad_hoc_url_ingest_for_one_day(
     assert failed.stderr.strip().count("\n") == 0, failed.stderr
 
 
+@pytest.mark.slow
 def test_output_into_a_closed_pipe_ends_quietly(db_url: str, tmp_path: Path) -> None:
     assert vis("init", db_url=db_url, cwd=tmp_path).returncode == 0
     environ = {

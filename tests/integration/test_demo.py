@@ -35,6 +35,7 @@ def _expected_counts() -> tuple[int, int]:
     return len(ids), quarantined
 
 
+@pytest.mark.slow
 def test_demo_no_serve_in_an_empty_folder_fills_the_database(tmp_path: Path) -> None:
     started = time.monotonic()
     done = _vis("demo", "--no-serve", cwd=tmp_path)
@@ -72,6 +73,7 @@ def feed() -> Iterator[DemoFeedServer]:
     server.server_close()
 
 
+@pytest.mark.slow
 def test_demo_feed_requires_the_token(feed: DemoFeedServer) -> None:
     url = f"{feed.base_url}/bvh/incidenten.csv?vanaf=2017-03-13&tot=2017-03-14"
     assert requests.get(url, timeout=10).status_code == 401

@@ -116,6 +116,7 @@ def _vis(*args: str, db_url: str, config: Path) -> CliResult:
     return run_vis(*args, "--config", str(config), env=env, cwd=ROOT)
 
 
+@pytest.mark.slow
 def test_evaluate_end_to_end(engine: Engine, db_url: str, tmp_path: Path) -> None:
     config = _config(tmp_path)
     cell = _load(engine, config)
@@ -166,6 +167,7 @@ def test_evaluate_end_to_end(engine: Engine, db_url: str, tmp_path: Path) -> Non
     assert (tmp_path / "p.pdf").read_bytes().startswith(b"%PDF")
 
 
+@pytest.mark.slow
 def test_evaluate_errors_are_one_line(engine: Engine, db_url: str, tmp_path: Path) -> None:
     config = _config(tmp_path, PILOTS.replace('name = "proef"', 'name = "proef"\nkleur = 1'))
     bad = _vis("evaluate", "--list", db_url=db_url, config=config)

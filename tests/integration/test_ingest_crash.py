@@ -7,6 +7,7 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
 from crashkit import (
     ROWS,
     clean_run_fingerprint,
@@ -23,6 +24,7 @@ from vis.db.migrate import upgrade
 from vis.db.schema import ingest_runs
 
 
+@pytest.mark.slow
 def test_kill_9_mid_ingest_then_rerun_equals_an_uninterrupted_run(
     db_url: str, tmp_path: Path
 ) -> None:

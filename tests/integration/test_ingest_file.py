@@ -24,6 +24,7 @@ def _count(engine: Engine, table) -> int:
         return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
 
+@pytest.mark.slow
 def test_example_csv_loads_every_row_and_again_changes_nothing(ctx, test_data: Path) -> None:
     first = ingest_file(ctx, test_data / "bvh-extract-example.csv")
     assert first.counts.received == 9
@@ -54,6 +55,7 @@ def test_house_numbers_are_not_stored_unless_configured(
     assert set(numbers) == {None}
 
 
+@pytest.mark.slow
 def test_cp1252_csv_with_an_update_keeps_the_history(ctx, test_data: Path, tmp_path: Path) -> None:
     text = (test_data / "bvh-extract-example.csv").read_text(encoding="utf-8")
     text = text.replace("Stationsplein", "Stationsplein Noordzijde café", 1)
@@ -74,6 +76,7 @@ def test_cp1252_csv_with_an_update_keeps_the_history(ctx, test_data: Path, tmp_p
     assert change.changes["solved"] == [False, True]
 
 
+@pytest.mark.slow
 def test_bad_rows_are_quarantined_with_reasons_and_counts_add_up(
     ctx, test_data: Path, tmp_path: Path
 ) -> None:
@@ -101,6 +104,7 @@ def test_bad_rows_are_quarantined_with_reasons_and_counts_add_up(
     assert all(raw for raw in raws)
 
 
+@pytest.mark.slow
 def test_unmapped_codes_are_loaded_and_reported(ctx, test_data: Path, tmp_path: Path) -> None:
     text = (test_data / "bvh-extract-example.csv").read_text(encoding="utf-8")
     path = tmp_path / "u.csv"
@@ -126,6 +130,7 @@ def test_a_file_without_required_columns_fails_the_run_and_writes_nothing(
     assert _count(ctx.engine, incidents) == 0
 
 
+@pytest.mark.slow
 def test_json_pages_and_csv_give_the_same_incidents(ctx, test_data: Path, tmp_path: Path) -> None:
     ingest_file(ctx, test_data / "bvh-extract-example.page1.json")
     ingest_file(ctx, test_data / "bvh-extract-example.page2.json")
@@ -134,6 +139,7 @@ def test_json_pages_and_csv_give_the_same_incidents(ctx, test_data: Path, tmp_pa
     assert result.counts.unchanged == 9, result.counts
 
 
+@pytest.mark.slow
 def test_duplicate_ids_in_one_file_apply_in_order(ctx, test_data: Path, tmp_path: Path) -> None:
     lines = (test_data / "bvh-extract-example.csv").read_text(encoding="utf-8").splitlines()
     again = lines[1].replace(";J;N;0;0;N;Woning;", ";J;N;0;1;N;Woning;")

@@ -94,6 +94,7 @@ def _count(engine: Engine, table) -> int:
         return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
 
+@pytest.mark.slow
 def test_cp1252_csv_feed_is_loaded_day_by_day(
     engine: Engine, httpserver: HTTPServer, day_feed: DayFeed
 ) -> None:
@@ -109,6 +110,7 @@ def test_cp1252_csv_feed_is_loaded_day_by_day(
     assert all("vanaf=2017-03-" in loc for loc in locations)
 
 
+@pytest.mark.slow
 def test_catch_up_fetches_only_the_missed_days(
     engine: Engine, httpserver: HTTPServer, day_feed: DayFeed
 ) -> None:
@@ -129,6 +131,7 @@ def test_catch_up_fetches_only_the_missed_days(
     assert day_feed.windows == []
 
 
+@pytest.mark.slow
 def test_a_failed_day_stops_the_catch_up_and_is_fetched_again_later(
     engine: Engine, httpserver: HTTPServer, day_feed: DayFeed
 ) -> None:
@@ -152,6 +155,7 @@ def test_a_failed_day_stops_the_catch_up_and_is_fetched_again_later(
     assert _count(engine, incidents) == 9
 
 
+@pytest.mark.slow
 def test_overlapping_windows_change_nothing(
     engine: Engine, httpserver: HTTPServer, day_feed: DayFeed
 ) -> None:
@@ -166,6 +170,7 @@ def test_overlapping_windows_change_nothing(
     assert _count(engine, incidents) == 9
 
 
+@pytest.mark.slow
 def test_xlsx_feed_is_loaded(engine: Engine, httpserver: HTTPServer, test_data: Path) -> None:
     rows = _example_rows(test_data)
     book = Workbook()
@@ -186,6 +191,7 @@ def test_xlsx_feed_is_loaded(engine: Engine, httpserver: HTTPServer, test_data: 
     assert results[0].counts.inserted == 9
 
 
+@pytest.mark.slow
 def test_paged_json_feed_with_token_is_loaded(
     engine: Engine, httpserver: HTTPServer, test_data: Path, monkeypatch
 ) -> None:
@@ -207,6 +213,7 @@ def test_paged_json_feed_with_token_is_loaded(
     assert "geheim" not in location
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("content_type", "body", "message"),
     [
@@ -227,6 +234,7 @@ def test_a_bad_answer_leaves_a_failed_run_and_nothing_else(
     assert _count(engine, incidents) == 0 and _count(engine, quarantine) == 0
 
 
+@pytest.mark.slow
 def test_a_failure_on_a_later_json_page_rolls_back_the_earlier_page(
     engine: Engine, httpserver: HTTPServer, test_data: Path
 ) -> None:

@@ -190,6 +190,7 @@ def _count(engine: Engine, query: Any) -> int:
 # --- properties ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @BUDGET
 @given(deliveries())
 def test_every_row_is_counted_once_and_a_second_load_changes_nothing(
@@ -253,6 +254,7 @@ def _file(tmp_path: Path, lines: list[str]) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_a_second_load_of_a_file_with_an_incident_twice_changes_nothing(
     ctx: IngestContext, tmp_path: Path, example_lines: list[str]
 ) -> None:
@@ -273,6 +275,7 @@ def test_a_second_load_of_a_file_with_an_incident_twice_changes_nothing(
     assert _count(ctx.engine, select(func.count()).select_from(incident_changes)) == 1
 
 
+@pytest.mark.slow
 def test_an_incident_without_coordinates_has_no_wgs84_in_the_database(
     ctx: IngestContext, tmp_path: Path, example_lines: list[str]
 ) -> None:
@@ -287,6 +290,7 @@ def test_an_incident_without_coordinates_has_no_wgs84_in_the_database(
     assert (row.lon, row.lat) == (None, None)
 
 
+@pytest.mark.slow
 def test_a_nul_character_in_a_text_field_does_not_fail_the_run(
     ctx: IngestContext, tmp_path: Path, example_lines: list[str]
 ) -> None:
@@ -323,6 +327,7 @@ def test_an_incident_id_with_a_nul_is_quarantined_with_its_raw_row(
     assert held.raw[c.ID] == "PL0900_BVH\x00_7100001"
 
 
+@pytest.mark.slow
 def test_a_count_beyond_the_integer_column_is_quarantined_not_fatal(
     ctx: IngestContext, tmp_path: Path, example_lines: list[str]
 ) -> None:
@@ -362,6 +367,7 @@ def test_an_iso_moment_in_year_one_is_quarantined(
     assert counts.quarantined == 1
 
 
+@pytest.mark.slow
 def test_a_json_file_of_only_non_objects_quarantines_every_element(
     ctx: IngestContext, tmp_path: Path
 ) -> None:

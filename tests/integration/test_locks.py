@@ -102,6 +102,7 @@ def _end(proc: subprocess.Popen[str], *, kill: bool = False) -> int:
     return proc.returncode
 
 
+@pytest.mark.slow
 def test_lock_is_exclusive_across_processes(db_url: str, engine: Engine) -> None:
     with job_lock(engine, "j", lease_s=60) as got:
         assert got
@@ -120,6 +121,7 @@ def test_lock_is_exclusive_across_processes(db_url: str, engine: Engine) -> None
         _end(holder, kill=True)
 
 
+@pytest.mark.slow
 def test_lock_of_a_killed_holder_is_freed(db_url: str, engine: Engine) -> None:
     """kill -9 of the holder: PostgreSQL drops its session lock, SQLite's lease runs out."""
     lease_s = 1.0
@@ -205,6 +207,7 @@ def test_advisory_key_is_stable_and_64_bit() -> None:
     assert isinstance(advisory_key("x"), int)
 
 
+@pytest.mark.slow
 def test_claim_is_unique_per_job_and_scheduled_time(engine: Engine) -> None:
     at = dt.datetime(2025, 3, 30, 5, 30, tzinfo=ZoneInfo("Europe/Amsterdam"))
     first = claim_execution(engine, "daily_ingest", at, make_holder())

@@ -137,6 +137,7 @@ def _wait_for_running_run(engine: Engine, child: subprocess.Popen[bytes]) -> Non
     raise AssertionError("the child never started its run")
 
 
+@pytest.mark.slow
 def test_postgres_stopped_mid_ingest_then_restarted_recovers_fully(
     private_pg: PrivateCluster, tmp_path: Path
 ) -> None:

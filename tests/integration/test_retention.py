@@ -132,6 +132,7 @@ def _snapshot(engine: Engine) -> dict[str, int]:
     return {t.name: _count(engine, t) for t in tables}
 
 
+@pytest.mark.slow
 def test_dry_run_counts_what_a_purge_would_do_and_changes_nothing(
     populated: Engine, db_url: str
 ) -> None:
@@ -146,6 +147,7 @@ def test_dry_run_counts_what_a_purge_would_do_and_changes_nothing(
     assert _snapshot(populated) == before
 
 
+@pytest.mark.slow
 def test_purge_reduces_old_incidents_and_deletes_old_rows_only(
     populated: Engine, db_url: str
 ) -> None:
@@ -202,6 +204,7 @@ def test_purge_reduces_old_incidents_and_deletes_old_rows_only(
     assert figures_before.attrs == figures_after.attrs
 
 
+@pytest.mark.slow
 def test_second_purge_finds_nothing_and_chain_stays_whole(populated: Engine, db_url: str) -> None:
     settings = load_settings()
     purge(populated, settings)
@@ -213,6 +216,7 @@ def test_second_purge_finds_nothing_and_chain_stays_whole(populated: Engine, db_
     assert _count(populated, audit_log, audit_log.c.action == "purge") == 2
 
 
+@pytest.mark.slow
 def test_deleting_after_the_anchor_still_shows(populated: Engine) -> None:
     purge(populated, load_settings())
     with populated.begin() as conn:
@@ -223,6 +227,7 @@ def test_deleting_after_the_anchor_still_shows(populated: Engine) -> None:
     assert not check.ok and check.reason == "gap"
 
 
+@pytest.mark.slow
 def test_broken_chain_is_not_purged_but_the_rest_is(populated: Engine) -> None:
     with populated.begin() as conn:
         first = conn.execute(select(func.min(audit_log.c.id))).scalar()

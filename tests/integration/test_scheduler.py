@@ -111,6 +111,7 @@ def _soon(seconds: float) -> dt.datetime:
     return (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds)).replace(microsecond=0)
 
 
+@pytest.mark.slow
 def test_guarded_firing_runs_once_across_processes(db_url: str, probe_table: Engine) -> None:
     when = _soon(1.5)  # all four start the same firing at the same instant
     outcomes = _outputs([_spawn("guard", db_url, when) for _ in range(4)])
@@ -119,6 +120,7 @@ def test_guarded_firing_runs_once_across_processes(db_url: str, probe_table: Eng
     assert _executions(probe_table) == [("probe", "success", None)]
 
 
+@pytest.mark.slow
 def test_a_late_process_does_not_rerun_a_finished_firing(db_url: str, probe_table: Engine) -> None:
     """The lock alone would let a late process rerun a firing that is over; the claim does not."""
     when = _soon(0)
@@ -127,6 +129,7 @@ def test_a_late_process_does_not_rerun_a_finished_firing(db_url: str, probe_tabl
     assert _probe_count(probe_table) == 1
 
 
+@pytest.mark.slow
 def test_two_scheduler_processes_run_a_firing_once(db_url: str, probe_table: Engine) -> None:
     when = _soon(2)
     outcomes = _outputs([_spawn("schedule", db_url, when) for _ in range(2)])
@@ -135,6 +138,7 @@ def test_two_scheduler_processes_run_a_firing_once(db_url: str, probe_table: Eng
     assert _executions(probe_table) == [("probe", "success", None)]
 
 
+@pytest.mark.slow
 def test_failing_job_is_recorded_and_scheduler_keeps_running(probe_table: Engine) -> None:
     engine = probe_table
 
@@ -194,6 +198,7 @@ def test_firing_is_not_run_when_it_cannot_be_claimed(tmp_path: Path) -> None:
     assert ran == []
 
 
+@pytest.mark.slow
 def test_run_scheduler_stops_cleanly_on_sigterm(db_url: str, probe_table: Engine) -> None:
     """SIGTERM during a run: the run finishes and is recorded, then the process exits 0."""
     proc = _spawn("serve", db_url, _soon(0) + dt.timedelta(seconds=1), "2.0")
@@ -213,6 +218,7 @@ def test_run_scheduler_stops_cleanly_on_sigterm(db_url: str, probe_table: Engine
     assert _executions(probe_table) == [("probe", "success", None)]
 
 
+@pytest.mark.slow
 def test_run_scheduler_stops_at_once_on_sigint_when_idle(db_url: str, engine: Engine) -> None:
     proc = _spawn("serve", db_url, _soon(3600))
     try:

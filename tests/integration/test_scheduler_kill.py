@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from crashkit import ROWS, extract, fingerprint, ledger
 from sqlalchemy import Engine, func, select
 
@@ -75,6 +76,7 @@ def _soon(seconds: float) -> dt.datetime:
     return dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds)
 
 
+@pytest.mark.slow
 def test_kill_9_of_the_scheduler_mid_ingest_then_the_next_firing_recovers(
     db_url: str, tmp_path: Path
 ) -> None:
