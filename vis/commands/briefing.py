@@ -15,7 +15,6 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
@@ -141,60 +140,19 @@ def build_briefings(
     return out
 
 
-def _local(iso: str | None) -> str:
-    if not iso:
-        return "-"
-    when = dt.datetime.fromisoformat(iso).astimezone(ZoneInfo("Europe/Amsterdam"))
-    return f"{when:%d-%m-%Y %H:%M}"
+def briefing_pdf_bytes(settings: Settings, contents: list[dict[str, Any]]) -> bytes:
+    """The stored briefings as the printed document (the same as the app's PDF download)."""
+    from ingest.runner import load_areas
+    from vis.briefing_pdf import briefing_pdf
+
+    try:
+        areas = load_areas(settings)
+    except AreaFileError:
+        areas = None
+    return briefing_pdf(contents, settings, areas)
 
 
-def briefing_pdf_bytes(contents: list[dict[str, Any]]) -> bytes:
-    """The briefings (contract JSON) as one printable PDF; street, time and category only."""
-    from vis.pages.pdf import PdfBriefing, briefings_pdf
-
-    items = []
-    for c in contents:
-        since = c.get("since_last") or {}
-        items.append(
-            PdfBriefing(
-                title=f"Briefing {c['date']}: {c.get('shift_label') or c['shift']}",
-                meta=f"Dienst {_local(c['window']['start'])} tot {_local(c['window']['end'])}; "
-                f"regels {c['rules_version'][:12]}",
-                freshness=f"Gegevens tot {_local(c.get('data_until'))}",
-                kpis=[
-                    (cat["label"], f"{cat['count']} (gem. {cat['average']:.1f} per dag)")
-                    for cat in since.get("categories", [])
-                    if not cat.get("excluded")
-                ],
-                priorities=[
-                    (
-                        f"{h['rank']}. {', '.join(h.get('streets') or []) or h['id']}",
-                        list(h.get("reasons") or []),
-                        list(h.get("actions") or []),
-                    )
-                    for h in c.get("hotspots", [])
-                ],
-                incidents=[
-                    (
-                        str(n.get("time") or "-"),
-                        str(n.get("street") or "-"),
-                        str(n.get("label") or n.get("category") or "-")
-                        + (", aanhouding" if n.get("arrest") else ""),
-                    )
-                    for n in since.get("notable", [])
-                ],
-                headings={
-                    "kpi": "Sinds de vorige briefing (24 uur, tegen het 28-daags gemiddelde)",
-                    "priorities": "Prioriteiten",
-                    "incidents": "Opvallende incidenten",
-                },
-                credit="Gebiedsgrenzen: Bron: CBS",
-            )
-        )
-    return briefings_pdf(items)
-
-
-def _output(contents: list[dict[str, Any]], fmt: str, single: bool) -> None:
+def _output(settings: Settings, contents: list[dict[str, Any]], fmt: str, single: bool) -> None:
     if fmt == "json":
         print(json.dumps(contents[0] if single else contents, ensure_ascii=False, indent=2))
     elif fmt == "html":
@@ -202,7 +160,7 @@ def _output(contents: list[dict[str, Any]], fmt: str, single: bool) -> None:
     elif fmt == "pdf":
         if sys.stdout.isatty():
             raise BriefingCommandError("PDF is binair: stuur de uitvoer naar een bestand (> b.pdf)")
-        sys.stdout.buffer.write(briefing_pdf_bytes(contents))
+        sys.stdout.buffer.write(briefing_pdf_bytes(settings, contents))
         sys.stdout.flush()
     else:
         print("\n\n".join(render_text(c) for c in contents))
@@ -244,7 +202,7 @@ def cmd_briefing(settings: Settings, args: argparse.Namespace) -> int:
                 contents = [c or next(built) for c in contents]
         finally:
             engine.dispose()
-        _output(contents, args.format, single=bool(args.shift))
+        _output(settings, contents, args.format, single=bool(args.shift))
     except (BriefingCommandError, RulesError, CommandError) as exc:
         print(f"vis: {exc}", file=sys.stderr)
         return 2 if isinstance(exc, RulesError) else 1
