@@ -61,3 +61,46 @@ def test_the_cell_form_never_counts_an_incident_without_a_cell() -> None:
     assert in_hotspot_cells(np.array([-1, 3, 4]), np.array([-1, 3])).tolist() == [
         False, True, False
     ]  # fmt: skip
+
+
+def test_the_record_the_evaluation_page_and_the_backtest_count_the_same_edge_points() -> None:
+    import datetime as dt
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from briefing.backtest import hit_rate_and_pai
+    from briefing.evaluation.record import briefing_record
+    from vis.pages.evaluation import hits_per_briefing
+    from vis.queries import BriefingRow
+
+    start = dt.datetime(2017, 3, 14, 18, tzinfo=dt.UTC)
+    end = start + dt.timedelta(hours=8)
+    cells = ["c125_1240_1304", "c125_1241_1304"]
+    x0, y0, _, y1 = GRID.cell_bounds(1240, 1304)
+    x2 = GRID.cell_bounds(1241, 1304)[2]
+    # west edge, the edge between the two cells, east edge, north edge, south-west corner
+    xs = [x0, x0 + 125.0, x2, x0 + 10.0, x0]
+    ys = [y0 + 50.0, y0 + 50.0, y0 + 50.0, y1, y0]
+    expected = 3
+    begin = start + dt.timedelta(hours=1)
+    row = BriefingRow(
+        id=1, date=start.date(), shift="avond", version=1, rules_version="r",
+        window_start=start, window_end=end, data_until=None, cutoff=start, created_at=start,
+        content={"hotspots": [{"rank": 1, "id": cells[0], "cells": cells}]},
+    )  # fmt: skip
+    points = [SimpleNamespace(x=x, y=y, begin_at=begin) for x, y in zip(xs, ys, strict=True)]
+    assert hits_per_briefing([row], points, GRID, "EPSG:28992") == {1: expected}
+    spots = pd.DataFrame(
+        [{"briefing_id": 1, "date": start.date(), "shift": "avond", "window_start": start,
+          "window_end": end, "hotspot_id": cells[0], "rank": 1,
+          "geometry": cells_shape(cells, GRID.cell_bounds)}]
+    )  # fmt: skip
+    incidents = pd.DataFrame({"begin_at": [begin] * len(xs), "x": xs, "y": ys})
+    table, _ = briefing_record(spots, incidents, 1_000_000.0)
+    assert int(table["treffers"].iloc[0]) == expected
+    col, rw = GRID.cell_indices(xs, ys)
+    flat = np.array([c * 10_000 + r for c, r in zip(col, rw, strict=True)])
+    chosen = np.array([1240 * 10_000 + 1304, 1241 * 10_000 + 1304])
+    rate, _ = hit_rate_and_pai(chosen, flat, 100)
+    assert rate == expected / len(xs)
