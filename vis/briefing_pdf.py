@@ -89,8 +89,10 @@ class _Doc:
         around = areas.areas if areas else ()
         own = {id(a) for a in areas.of_municipality(settings.municipality.code)} if areas else set()
         # The municipality's own wijken; the neighbours' too where a hotspot lies near the border.
-        self.own = [MapArea(a.name, a.geometry) for a in around if id(a) in own or not own]
-        self.all = [MapArea(a.name, a.geometry) for a in around]
+        # outlines simplified to 5 m once: far below what a printed map shows, far fewer points
+        simple = [(a, shapely.simplify(a.geometry, 5.0, preserve_topology=True)) for a in around]
+        self.own = [MapArea(a.name, g) for a, g in simple if id(a) in own or not own]
+        self.all = [MapArea(a.name, g) for a, g in simple]
 
     def wijk(self, geom: shapely.Geometry | None) -> str | None:
         """The wijk holding the hotspot's centre on the map."""
@@ -116,15 +118,29 @@ def briefing_pdf(
     doc = _Doc(settings, areas)
     pdf = _new_pdf()
     for content in contents:
-        size = SIZES[-1]
-        for candidate in SIZES:
-            trial = _new_pdf()
-            _page(trial, content, doc, candidate)
-            if trial.pages_count == 1:
-                size = candidate
-                break
-        _page(pdf, content, doc, size)
+        _page(pdf, content, doc, _fitting_size(content, doc))
     return bytes(pdf.output())
+
+
+def _fitting_size(content: Mapping[str, Any], doc: _Doc) -> float:
+    """The largest of :data:`SIZES` at which the page fits (the smallest when none does): the
+    normal size first, then by bisection; trial layouts leave out the map (its height depends
+    on the size alone)."""
+    lo, hi = 0, len(SIZES) - 1  # SIZES[lo] may be too large; SIZES[hi] is the fallback
+    trial = _new_pdf()
+    _page(trial, content, doc, SIZES[0], with_map=False)
+    if trial.pages_count == 1:  # most briefings fit at the normal size: one trial
+        return SIZES[0]
+    lo = 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        trial = _new_pdf()
+        _page(trial, content, doc, SIZES[mid], with_map=False)
+        if trial.pages_count == 1:
+            hi = mid
+        else:
+            lo = mid + 1
+    return SIZES[lo]
 
 
 def _new_pdf() -> FPDF:
@@ -142,7 +158,9 @@ def _line(pdf: FPDF, text: str, size: float, style: str = "", gap: float = 0.0) 
         pdf.ln(gap)
 
 
-def _page(pdf: FPDF, c: Mapping[str, Any], doc: _Doc, size: float) -> None:
+def _page(
+    pdf: FPDF, c: Mapping[str, Any], doc: _Doc, size: float, *, with_map: bool = True
+) -> None:
     pdf.add_page()
     tz = doc.tz
     start = c.get("window", {}).get("start")
@@ -164,8 +182,9 @@ def _page(pdf: FPDF, c: Mapping[str, Any], doc: _Doc, size: float) -> None:
     spots = doc.spots(c)
     map_h = min(11.0 * size, 105.0)
     top = pdf.get_y()
-    box = (pdf.l_margin, top, pdf.epw, map_h)
-    draw_map(pdf, box, spots, doc.all if spots else doc.own, font_size=size - 1)
+    if with_map:
+        box = (pdf.l_margin, top, pdf.epw, map_h)
+        draw_map(pdf, box, spots, doc.all if spots else doc.own, font_size=size - 1)
     pdf.set_y(top + map_h + 0.8)
     _line(
         pdf,
