@@ -56,12 +56,13 @@ def show_kpis(since: Mapping[str, Any], hours: int, days: int) -> None:
         for col, r in zip(cols, tiles[start : start + TILES_PER_ROW], strict=False):
             label = labels.get(str(r.get("code")), str(r.get("label") or r.get("code")))
             direction = str(r.get("direction", "normal"))
+            tested = "p" in r  # briefings stored before the test was stored with them: no mark
             with col.container(border=True):
                 st.markdown(f"**{md(label)}**")  # wraps instead of being cut
                 st.metric(
                     md(label),
                     int(r.get("count", 0)),
-                    delta=kpi_mark(r),
+                    delta=kpi_mark(r) if tested else None,
                     delta_color=_COLOURS.get(direction, "off"),
                     delta_arrow="off",  # the mark's text carries its own arrow
                     help=tr(
@@ -70,7 +71,9 @@ def show_kpis(since: Mapping[str, Any], hours: int, days: int) -> None:
                         hours=hours,
                         p=nl_number(float(r.get("p", 1.0)), 3),
                         alpha=nl_number(float(alpha or 0.05), 2),
-                    ),
+                    )
+                    if tested
+                    else None,
                     label_visibility="collapsed",
                 )
     quiet = [labels.get(str(r.get("code")), str(r.get("label"))) for r in rest]
