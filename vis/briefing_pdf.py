@@ -249,8 +249,9 @@ def _since(pdf: FPDF, c: Mapping[str, Any], size: float) -> None:
     _line(pdf, "Sinds de vorige briefing", size + 2, "B", 0.4)
     if shown:
         figures = "; ".join(
-            f"{r.get('label')}: {r.get('count')} ({_MARKS.get(str(r.get('direction')), '')}, "
-            f"gem. {nl_number(float(r.get('average', 0.0)))})"
+            f"{r.get('label')}: {r.get('count')} ("
+            + (f"{_MARKS.get(str(r.get('direction')), 'normaal')}, " if "p" in r else "")
+            + f"gem. {nl_number(float(r.get('average', 0.0)))})"
             for r in shown
         )
         _line(pdf, figures + ".", size)
@@ -264,15 +265,12 @@ def _since(pdf: FPDF, c: Mapping[str, Any], size: float) -> None:
     if notable:
         pdf.ln(0.8)
         _line(pdf, "Opvallende incidenten", size + 0.5, "B", 0.2)
-        with pdf.text_columns(ncols=2, gutter=6, balance=True) as cols:
-            pdf.set_font("Helvetica", "", size - 0.5)
-            for n in notable:
-                where = str(n.get("street") or "straat onbekend")
-                if n.get("area"):
-                    where += f" ({n['area']})"
-                text = f"{n.get('time', '-')} {n.get('label') or n.get('category')}, {where}"
-                if n.get("arrest"):
-                    text += ", aanhouding"
-                with cols.paragraph() as par:
-                    par.write(_t(text))
+        for n in notable:  # one line each, newest first
+            where = str(n.get("street") or "straat onbekend")
+            if n.get("area"):
+                where += f" ({n['area']})"
+            text = f"{n.get('time', '-')} {n.get('label') or n.get('category')}, {where}"
+            if n.get("arrest"):
+                text += ", aanhouding"
+            _line(pdf, text, size - 0.5)
     pdf.ln(1.0)

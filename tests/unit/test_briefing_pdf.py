@@ -62,7 +62,7 @@ def content(settings: Settings, shift: str, spots: int, reasons: int = 4) -> dic
         "since_last": {
             "categories": [
                 {"code": "woninginbraak", "label": "Woninginbraak", "count": 6, "average": 1.2,
-                 "direction": "higher"},
+                 "direction": "higher", "p": 0.001},
                 {"code": "fiets", "label": "Fiets-, brom- en snorfietsdiefstal", "count": 0,
                  "average": 2.0, "direction": "normal"},
             ],
