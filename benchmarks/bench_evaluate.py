@@ -55,9 +55,9 @@ def main(argv: list[str] | None = None) -> int:
 
     started, cpu = time.perf_counter(), _cpu()
     from briefing.evaluation.report import evaluate_pilot
+    from vis.evaluation_store import category_groups, grid_of, load_evaluation_data
     from vis.services.engines import ready_engine
     from vis.services.evaluation import evaluate_on, pilot_config
-    from vis.evaluation_store import category_groups, grid_of, load_evaluation_data
     from vis.settings import load_settings
 
     imports = (time.perf_counter() - started, _cpu() - cpu)

@@ -24,6 +24,7 @@ import numpy.typing as npt
 from briefing.aoristic import shift_window
 from briefing.baselines import naive_counts, prospective, random_cells
 from briefing.history import History
+from briefing.inhotspot import in_hotspot_cells
 from briefing.params import Rules
 from briefing.scoring import DAY_S, score_cells
 from briefing.selection import select_cells, top_cells
@@ -104,7 +105,7 @@ def hit_rate_and_pai(
     """Hit rate and PAI of one selection against the cells of the target incidents."""
     if target_cells.size == 0 or chosen.size == 0:
         return 0.0, 0.0
-    rate = float(np.isin(target_cells, chosen).mean())
+    rate = float(in_hotspot_cells(target_cells, chosen).mean())
     return rate, rate / (chosen.size / study_cells)
 
 
@@ -177,8 +178,8 @@ def run_backtest(
             w_h = h.weights[h.cat[in_horizon]]
             for m in methods:
                 chosen = pick[m](start_s, s, day.weekday(), day.toordinal())
-                hit_s = np.isin(h.cell[in_shift], chosen)
-                hit_h = np.isin(h.cell[in_horizon], chosen)
+                hit_s = in_hotspot_cells(h.cell[in_shift], chosen)
+                hit_h = in_hotspot_cells(h.cell[in_horizon], chosen)
                 acc[m] += (
                     1,
                     chosen.size,

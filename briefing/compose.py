@@ -2,8 +2,9 @@
 
 :func:`build_briefing` scores the cells from what was known before the shift started, chooses and
 merges the hotspots, gives reasons and actions, the shift's priorities (categories and wijken),
-what happened since the last briefing against the 28-day average, notable incidents (street, time
-and category only) and the data freshness.
+what happened since the last briefing (the KPI figures with their test and the notable incidents:
+:mod:`briefing.since_last`) and the data freshness. The stored briefing is the one source of all
+of it: pages, the PDF and `vis briefing` only show it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
@@ -24,8 +24,9 @@ from briefing.grid import hotspot_geometry
 from briefing.history import UNMAPPED, History
 from briefing.params import Rules
 from briefing.reasons import hotspot_actions, hotspot_reasons, near_repeat_series, nl_number
-from briefing.scoring import DAY_S, CellScores, score_cells
+from briefing.scoring import CellScores, score_cells
 from briefing.selection import merge_cells, select_cells
+from briefing.since_last import since_last
 
 UNMAPPED_LABEL = "Overig (zonder categorie)"
 
@@ -136,46 +137,6 @@ def _priorities(
     return {"categories": cats, "areas": areas}
 
 
-def _since_last(h: History, cutoff_s: int, rules: Rules, ctx: BriefingContext) -> dict[str, Any]:
-    bp = rules.briefing
-    since = cutoff_s - bp.since_hours * 3600
-    avg_from = cutoff_s - bp.average_days * DAY_S
-    known = h.known_s
-    recent = (known >= since) & (known < cutoff_s)
-    month = (known >= avg_from) & (known < cutoff_s)
-    n_recent = np.bincount(h.cat[recent], minlength=len(h.categories))
-    n_month = np.bincount(h.cat[month], minlength=len(h.categories))
-    scale = bp.since_hours / (bp.average_days * 24)
-    rows: list[dict[str, Any]] = [
-        {
-            "code": c,
-            "label": _label(ctx, c),
-            "count": int(n_recent[k]),
-            "average": round(float(n_month[k]) * scale, 2),
-            "excluded": c in rules.excluded,
-        }
-        for k, c in enumerate(h.categories)
-        if n_recent[k] or n_month[k]
-    ]
-    rows.sort(key=lambda r: (-int(r["count"]), -float(r["average"]), str(r["code"])))
-    cats = np.array(h.categories, dtype=object)
-    notable_mask = recent & ((h.arrests > 0) | np.isin(cats[h.cat], list(bp.notable_categories)))
-    idx = np.flatnonzero(notable_mask)
-    idx = idx[np.lexsort((idx, h.begin_s[idx]))][: bp.max_notable]
-    tz = ZoneInfo(h.timezone)
-    notable = [
-        {
-            "time": dt.datetime.fromtimestamp(int(h.begin_s[i]), tz).strftime("%d-%m %H:%M"),
-            "street": str(h.street[i]),
-            "category": str(cats[h.cat[i]]),
-            "label": _label(ctx, str(cats[h.cat[i]])),
-            "arrest": bool(h.arrests[i] > 0),
-        }
-        for i in idx
-    ]
-    return {"from": _iso(since), "to": _iso(cutoff_s), "categories": rows, "notable": notable}
-
-
 def build_briefing(
     h: History, rules: Rules, day: dt.date, shift_name: str, ctx: BriefingContext
 ) -> dict[str, Any]:
@@ -211,7 +172,14 @@ def build_briefing(
         "rules_version": ctx.rules_version,
         "hotspots": _hotspots(h, scores, rules, ctx),
         "priorities": _priorities(h, scores, rules, ctx),
-        "since_last": _since_last(h, cutoff_s, rules, ctx),
+        "since_last": since_last(
+            h,
+            cutoff_s,
+            rules.briefing,
+            rules.excluded,
+            lambda c: _label(ctx, c),
+            ctx.area_names,
+        ),
         "excluded_categories": excluded,
         "notes": notes,
     }

@@ -77,6 +77,8 @@ class History:
     begin_local_min: IntArray
     usable: npt.NDArray[np.bool_]
     weights: FloatArray
+    #: The incidents' own ids (``id`` column), for what a briefing lists one by one.
+    ids: npt.NDArray[np.object_]
 
     @property
     def n(self) -> int:
@@ -141,4 +143,5 @@ def prepare(
         begin_local_min=begin_min,
         usable=usable,
         weights=weights,
+        ids=df["id"].astype(str).to_numpy(dtype=object),
     )

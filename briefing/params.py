@@ -81,8 +81,17 @@ class SelectionParams:
 class BriefingParams:
     since_hours: int = 24
     average_days: int = 28
-    notable_categories: tuple[str, ...] = ("overval", "straatroof", "openlijk_geweld")
-    max_notable: int = 10
+    notable_categories: tuple[str, ...] = (
+        "woninginbraak",
+        "straatroof",
+        "overval",
+        "mishandeling",
+        "openlijk_geweld",
+        "bedreiging",
+        "drugshandel",
+    )
+    max_notable: int = 15
+    kpi_alpha: float = 0.05
     stale_hours: int = 36
     priority_categories: int = 3
     priority_areas: int = 3
@@ -298,6 +307,9 @@ def _check_ranges(rules: Rules) -> None:
         (sel.top_n >= 1, "selection.top_n must be at least 1"),
         (sel.max_cells_per_hotspot >= 1, "selection.max_cells_per_hotspot must be at least 1"),
         (sel.min_evidence >= 2, "selection.min_evidence must be at least 2"),
+        (rules.briefing.since_hours >= 1, "briefing.since_hours must be at least 1"),
+        (rules.briefing.average_days >= 1, "briefing.average_days must be at least 1"),
+        (0 < rules.briefing.kpi_alpha < 1, "briefing.kpi_alpha must lie between 0 and 1"),
         (rules.backtest.horizon_days >= 1, "backtest.horizon_days must be at least 1"),
     ]
     for ok, message in checks:

@@ -148,7 +148,9 @@ def hotspot_actions(
             hits = [series_cats[c] for c in rule.categories if c in series_cats]
             if not hits:
                 continue
-            use_streets = hits[0].streets or streets
+            # the series' streets that lie in the hotspot itself: a series reaches further
+            # (distance_m) than the hotspot, and an action names the hotspot's own streets
+            use_streets = tuple(name for name in hits[0].streets if name in streets) or streets
             main = hits[0].category
         else:
             share = sum(shares.get(c, 0.0) for c in rule.categories)

@@ -13,6 +13,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from briefing.reasons import nl_number
+from briefing.since_last import row_order
+
+#: The KPI test's outcome in words (briefing.since_last); "normal" says nothing.
+_MARKS = {"higher": "hoger dan normaal", "lower": "lager dan normaal"}
 
 
 def _localiser(timezone: str) -> Callable[..., str]:
@@ -55,15 +59,19 @@ def render_text(b: dict[str, Any], timezone: str) -> str:
         streets = "/".join(hs.get("streets", []))
         cats = ", ".join(f"{c['label']} {c['count']}" for c in hs["categories"])
         lines.append(f"  {hs['rank']}. {where}{' - ' + streets if streets else ''} [{hs['id']}]")
-        lines.append(f"     score {nl_number(hs['score'], 3)}; 12 maanden: {cats}")
+        lines.append(
+            f"     score {nl_number(hs['score'], 3)}" + (f"; 12 maanden: {cats}" if cats else "")
+        )
         lines += [f"     - {r}" for r in hs["reasons"]]
         lines += [f"     > {a}" for a in hs["actions"]]
     since = b.get("since_last", {})
     lines += ["", f"Sinds de vorige briefing ({_local(since.get('from'))}):"]
-    for row in since.get("categories", [])[:12]:
+    for row in sorted(since.get("categories", []), key=row_order)[:12]:
         mark = " (niet in hotspots)" if row.get("excluded") else ""
+        test = _MARKS.get(str(row.get("direction")), "")
         lines.append(
-            f"  {row['label']}: {row['count']} (gemiddeld {nl_number(row['average'])}){mark}"
+            f"  {row['label']}: {row['count']} (gemiddeld {nl_number(row['average'])}"
+            f"{', ' + test if test else ''}){mark}"
         )
     if since.get("notable"):
         lines.append("  Opvallend:")
@@ -129,12 +137,13 @@ def render_html(briefings: Sequence[dict[str, Any]], timezone: str) -> str:
         since = b.get("since_last", {})
         parts.append(
             f"<h2>Sinds de vorige briefing ({e(_local(since.get('from')))})</h2>"
-            "<table><tr><th>Categorie</th><th>Aantal</th><th>Gemiddeld</th></tr>"
+            "<table><tr><th>Categorie</th><th>Aantal</th><th>Gemiddeld</th><th>Toets</th></tr>"
         )
-        for row in since.get("categories", []):
+        for row in sorted(since.get("categories", []), key=row_order):
             parts.append(
                 f"<tr><td>{e(row['label'])}{' *' if row.get('excluded') else ''}</td>"
-                f"<td>{row['count']}</td><td>{e(nl_number(row['average']))}</td></tr>"
+                f"<td>{row['count']}</td><td>{e(nl_number(row['average']))}</td>"
+                f"<td>{e(_MARKS.get(str(row.get('direction')), ''))}</td></tr>"
             )
         parts.append("</table>")
         if since.get("notable"):

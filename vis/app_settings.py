@@ -63,27 +63,6 @@ class AppSettings(BaseModel):
     password_min_length: int = Field(
         12, ge=8, description="Minimum length of a local user's password."
     )
-    kpi_baseline_days: int = Field(
-        28, ge=7, description="Days of the baseline that the last 24 hours are compared with."
-    )
-    kpi_alpha: float = Field(
-        0.05, gt=0, lt=1, description="Significance level of the KPI tiles' Poisson test."
-    )
-    notable_incidents: int = Field(
-        15, ge=0, description="How many recent notable incidents the briefing lists."
-    )
-    notable_categories: list[str] = Field(
-        default_factory=lambda: [
-            "woninginbraak",
-            "straatroof",
-            "overval",
-            "mishandeling",
-            "openlijk_geweld",
-            "bedreiging",
-            "drugshandel",
-        ],
-        description="Category keys whose incidents count as notable on the briefing.",
-    )
     audit_page_size: int = Field(500, ge=10, description="Audit entries shown per page to admins.")
     evaluation_days: int = Field(
         60, ge=1, description="Days of stored briefings the evaluation page looks back over."

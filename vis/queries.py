@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, case, func, insert, select
+from sqlalchemy import Connection, Engine, and_, func, insert, select
 
 from vis import audit
 from vis.db.engine import WRITE_LOCK
@@ -131,61 +131,6 @@ def freshness(conn: Connection) -> Freshness:
     )
 
 
-def kpi_counts(
-    conn: Connection, cutoff: dt.datetime, baseline_days: int
-) -> dict[str, tuple[int, int]]:
-    """category → (incidents begun in the 24 h before ``cutoff``, in the ``baseline_days`` before
-    that), counting only incidents known before ``cutoff``."""
-    t24 = cutoff - dt.timedelta(hours=24)
-    start = t24 - dt.timedelta(days=baseline_days)
-    last = func.sum(case((incidents.c.begin_at >= t24, 1), else_=0))
-    base = func.sum(case((incidents.c.begin_at < t24, 1), else_=0))
-    rows = conn.execute(
-        select(incidents.c.category, last, base)
-        .where(
-            incidents.c.begin_at >= start,
-            incidents.c.begin_at < cutoff,
-            incidents.c.known_at < cutoff,
-            incidents.c.category.is_not(None),
-        )
-        .group_by(incidents.c.category)
-    ).all()
-    return {r[0]: (int(r[1] or 0), int(r[2] or 0)) for r in rows}
-
-
-def notable_incidents(
-    conn: Connection,
-    cutoff: dt.datetime,
-    categories: Sequence[str],
-    *,
-    days: int = 7,
-    limit: int = 15,
-) -> list[Any]:
-    """Recent incidents of notable categories known before ``cutoff``: never a house number."""
-    if not categories or limit <= 0:
-        return []
-    return list(
-        conn.execute(
-            select(
-                incidents.c.id,
-                incidents.c.street,
-                incidents.c.begin_at,
-                incidents.c.category,
-                areas.c.name.label("area_name"),
-            )
-            .select_from(incidents.outerjoin(areas, areas.c.code == incidents.c.area_code))
-            .where(
-                incidents.c.category.in_(list(categories)),
-                incidents.c.known_at < cutoff,
-                incidents.c.begin_at >= cutoff - dt.timedelta(days=days),
-                incidents.c.begin_at < cutoff,
-            )
-            .order_by(incidents.c.begin_at.desc(), incidents.c.id)
-            .limit(limit)
-        ).all()
-    )
-
-
 def incident_detail(conn: Connection, incident_id: str) -> dict[str, Any] | None:
     """One incident's details for the briefing, pseudonymised: street and PC4, no house number."""
     row = conn.execute(
@@ -215,14 +160,14 @@ def incident_detail(conn: Connection, incident_id: str) -> dict[str, Any] | None
 
 
 def incident_points(conn: Connection, start: dt.datetime, end: dt.datetime) -> list[Any]:
-    """(lon, lat, begin_at) of the incidents with coordinates that began in [start, end)."""
+    """(x, y, begin_at) of the incidents with metric coordinates that began in [start, end)."""
     return list(
         conn.execute(
-            select(incidents.c.lon, incidents.c.lat, incidents.c.begin_at).where(
+            select(incidents.c.x, incidents.c.y, incidents.c.begin_at).where(
                 incidents.c.begin_at >= start,
                 incidents.c.begin_at < end,
-                incidents.c.lon.is_not(None),
-                incidents.c.lat.is_not(None),
+                incidents.c.x.is_not(None),
+                incidents.c.y.is_not(None),
             )
         ).all()
     )

@@ -25,12 +25,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import shapely
 from scipy import stats
 
 from briefing.evaluation.explain import nl_number, nl_p, undetermined
 from briefing.evaluation.params import cuts_reduced_month, day_series, within
 from briefing.evaluation.rates import RateRatio, compare_rates
+from briefing.inhotspot import in_hotspot
 
 DOSAGE_COLUMNS = [
     "hotspot_id",
@@ -103,8 +103,8 @@ def dosage_table(
         )
         before_mask = within(day, first - span, first - one).to_numpy() & located
         after_mask = within(day, first, after_end).to_numpy() & located
-        before = int(shapely.intersects_xy(geometry, xs[before_mask], ys[before_mask]).sum())
-        after = int(shapely.intersects_xy(geometry, xs[after_mask], ys[after_mask]).sum())
+        before = int(in_hotspot(geometry, xs[before_mask], ys[before_mask]).sum())
+        after = int(in_hotspot(geometry, xs[after_mask], ys[after_mask]).sum())
         rows.append(
             {
                 "hotspot_id": hotspot_id,

@@ -22,10 +22,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import shapely
 from shapely.ops import unary_union
 
 from briefing.evaluation.explain import nl_number, nl_percent, undetermined
+from briefing.inhotspot import in_hotspot
 
 RECORD_COLUMNS = [
     "briefing_id",
@@ -99,7 +99,7 @@ def briefing_record(
             n = int(sel.sum())
             unlocated = int(in_window.sum()) - n
             if sel.any() and not shape.is_empty:
-                hits = int(shapely.intersects_xy(shape, xs[sel], ys[sel]).sum())
+                hits = int(in_hotspot(shape, xs[sel], ys[sel]).sum())
         share = float(shape.area) / municipality_area_m2
         rate = 100.0 * hits / n if n else None
         rows.append(

@@ -16,6 +16,7 @@ from vis.briefing_store import store_briefing
 from vis.db.engine import make_engine
 from vis.db.migrate import upgrade
 from vis.db.schema import incidents, ingest_runs
+from vis.geo import from_wgs84
 from vis.settings import PROJECT_ROOT, Settings, load_settings
 
 CONFIG = PROJECT_ROOT / "config" / "vis.toml"
@@ -76,10 +77,53 @@ def briefing_content(
         "data_until": (cutoff - dt.timedelta(hours=2)).isoformat(),
         "rules_version": "test-1",
         "hotspots": hotspots,
+        "since_last": since_last(cutoff),
+    }
+
+
+def since_last(cutoff: dt.datetime) -> dict[str, Any]:
+    """A stored ``since_last`` as briefing.since_last builds it: KPI rows and notable incidents
+    (the first two of :func:`prepare`'s incidents, so the detail view finds them)."""
+
+    def row(code: str, label: str, count: int, average: float, direction: str) -> dict[str, Any]:
+        return {
+            "code": code, "label": label, "count": count, "average": average,
+            "baseline": round(average * 28), "p": 0.01 if direction != "normal" else 0.5,
+            "direction": direction, "excluded": False,
+        }  # fmt: skip
+
+    notable = []
+    for i, cat, label in ((0, "woninginbraak", "Woninginbraak"), (1, "straatroof", "Straatroof")):
+        begin = cutoff - dt.timedelta(hours=2 + i * 17)
+        notable.append(
+            {
+                "id": f"PL0900_TEST_{i}",
+                "time": begin.astimezone(TZ).strftime("%d-%m %H:%M"),
+                "begin": begin.isoformat(),
+                "street": HOSTILE if i % 5 == 0 else "Utrechtseweg",
+                "area": "Stadskern",
+                "category": cat,
+                "label": label,
+                "arrest": i == 1,
+            }
+        )
+    return {
+        "from": (cutoff - dt.timedelta(hours=24)).isoformat(),
+        "to": cutoff.isoformat(),
+        "baseline_from": (cutoff - dt.timedelta(days=29)).isoformat(),
+        "alpha": 0.05,
+        "categories": [
+            row("woninginbraak", "Woninginbraak", 6, 1.2, "higher"),
+            row("fietsdiefstal", "Fiets-, brom- en snorfietsdiefstal", 2, 2.1, "normal"),
+            row("vernieling", "Vernieling", 0, 3.5, "lower"),
+            row("straatroof", "Straatroof", 0, 0.1, "normal"),
+        ],
+        "notable": notable,
     }
 
 
 def _incident(i: int, begin: dt.datetime, category: str, lon: float, lat: float) -> dict[str, Any]:
+    x, y = from_wgs84([lon], [lat], "EPSG:28992")
     return {
         "id": f"PL0900_TEST_{i}",
         "source": "test",
@@ -94,6 +138,8 @@ def _incident(i: int, begin: dt.datetime, category: str, lon: float, lat: float)
         "known_at": begin + dt.timedelta(minutes=30),
         "lon": lon,
         "lat": lat,
+        "x": float(x[0]),
+        "y": float(y[0]),
         "area_code": "WK030700",
         "municipality_code": "GM0307",
         "row_hash": f"h{i}",

@@ -1,4 +1,4 @@
-"""Pure parts of the app: KPI statistics, shifts, CSV guard, PDF, texts, app settings, map."""
+"""Pure parts of the app: shifts, CSV guard, texts, app settings, map."""
 
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ import pytest
 
 from vis.app_settings import AppSettings, load_app_settings
 from vis.i18n import TEXTS, t
-from vis.pages.kpi import kpi, kpis, poisson_cdf
-from vis.pages.pdf import PdfBriefing, briefing_pdf
 from vis.pages.shifts import current_or_next_shift, next_shift
 from vis.pages.status import csv_cell, quarantine_csv
 from vis.settings import PROJECT_ROOT, SettingsError, ShiftSettings
@@ -25,21 +23,6 @@ SHIFTS = [
     ShiftSettings(name="middag", start="15:00", end="23:00"),
     ShiftSettings(name="avond", start="19:00", end="03:00"),
 ]
-
-
-def test_poisson_cdf_matches_hand_values() -> None:
-    assert poisson_cdf(0, 2.0) == pytest.approx(0.135335, rel=1e-5)
-    assert poisson_cdf(3, 2.0) == pytest.approx(0.857123, rel=1e-5)
-    assert poisson_cdf(-1, 2.0) == 0.0
-
-
-def test_kpi_marks_only_significant_changes() -> None:
-    assert kpi("a", 10, 28, 28).direction == "higher"  # 10 against ~1 a day
-    assert kpi("a", 2, 28, 28).direction == "normal"
-    assert kpi("a", 0, 280, 28).direction == "lower"  # 0 against 10 a day
-    assert kpi("a", 1, 0, 28).direction == "normal"  # one incident on an empty baseline
-    tiles = kpis({"a": (2, 28), "b": (10, 28)}, 28)
-    assert [k.category for k in tiles] == ["b", "a"]
 
 
 @pytest.mark.parametrize(
@@ -76,20 +59,6 @@ def test_csv_cells_cannot_become_formulas() -> None:
     )
     text = quarantine_csv([row]).decode("utf-8-sig")
     assert "'=cmd" in text and "datum onmogelijk" in text
-
-
-def test_pdf_is_a_pdf_and_survives_odd_characters() -> None:
-    data = briefing_pdf(
-        PdfBriefing(
-            title="Briefing 14-03-2017 — avond",
-            meta="Venster ≈",
-            freshness="ok",
-            kpis=[("Woninginbraak", "3 (↑ hoger)")],
-            priorities=[("Hotspot 1 — Stadskern", ["reden ✓ 日本"], ["actie"])],
-            incidents=[("14-03 18:00", "<b>Kerkstraat</b>", "Straatroof")],
-        )
-    )
-    assert data.startswith(b"%PDF") and len(data) > 800
 
 
 def test_every_text_has_dutch_and_english_and_every_used_key_exists() -> None:

@@ -71,6 +71,12 @@ def _hostile_briefing(content: dict[str, Any]) -> dict[str, Any]:
         spot["reasons"] = [*PAYLOADS.values(), CONTROL]
         spot["actions"] = [PAYLOADS["script"], PAYLOADS["svg"], PAYLOADS["mdlink"], LONG]
         spot["categories"] = [{"code": "x_onbekend", "label": PAYLOADS["img"], "count": 2}]
+    # the notable incidents as the briefing stored them: the hostile rows of _hostile_rows
+    content["since_last"]["notable"] = [
+        {"id": f"HOSTILE_{i}", "time": "01-01 12:00", "street": text, "area": text,
+         "category": "woninginbraak", "label": text, "arrest": False}
+        for i, text in enumerate(HOSTILE_TEXTS)
+    ]  # fmt: skip
     return content
 
 

@@ -8,7 +8,6 @@ them. Errors print one line on standard error and give exit status 1 (2 for a ba
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
 from typing import TYPE_CHECKING, Any
@@ -27,63 +26,21 @@ def rules_errors() -> tuple[type[Exception], ...]:
     return (RulesError,)
 
 
-def briefing_pdf_bytes(contents: list[dict[str, Any]], timezone: str) -> bytes:
-    """The briefings (contract JSON) as one printable PDF; street, time and category only; times
-    local in ``timezone``."""
-    from zoneinfo import ZoneInfo
+def briefing_pdf_bytes(settings: Settings, contents: list[dict[str, Any]]) -> bytes:
+    """The stored briefings as the printed document (the same as the app's PDF download)."""
+    from vis.areas import load_areas
+    from vis.briefing_pdf import briefing_pdf
+    from vis.geo import AreaFileError
 
-    from vis.pages.pdf import PdfBriefing, briefings_pdf
-
-    zone = ZoneInfo(timezone)
-
-    def _local(iso: str | None) -> str:
-        if not iso:
-            return "-"
-        return f"{dt.datetime.fromisoformat(iso).astimezone(zone):%d-%m-%Y %H:%M}"
-
-    items = []
-    for c in contents:
-        since = c.get("since_last") or {}
-        items.append(
-            PdfBriefing(
-                title=f"Briefing {c['date']}: {c.get('shift_label') or c['shift']}",
-                meta=f"Dienst {_local(c['window']['start'])} tot {_local(c['window']['end'])}; "
-                f"regels {c['rules_version'][:12]}",
-                freshness=f"Gegevens tot {_local(c.get('data_until'))}",
-                kpis=[
-                    (cat["label"], f"{cat['count']} (gem. {cat['average']:.1f} per dag)")
-                    for cat in since.get("categories", [])
-                    if not cat.get("excluded")
-                ],
-                priorities=[
-                    (
-                        f"{h['rank']}. {', '.join(h.get('streets') or []) or h['id']}",
-                        list(h.get("reasons") or []),
-                        list(h.get("actions") or []),
-                    )
-                    for h in c.get("hotspots", [])
-                ],
-                incidents=[
-                    (
-                        str(n.get("time") or "-"),
-                        str(n.get("street") or "-"),
-                        str(n.get("label") or n.get("category") or "-")
-                        + (", aanhouding" if n.get("arrest") else ""),
-                    )
-                    for n in since.get("notable", [])
-                ],
-                headings={
-                    "kpi": "Sinds de vorige briefing (24 uur, tegen het 28-daags gemiddelde)",
-                    "priorities": "Prioriteiten",
-                    "incidents": "Opvallende incidenten",
-                },
-                credit="Gebiedsgrenzen: Bron: CBS",
-            )
-        )
-    return briefings_pdf(items)
+    try:
+        areas = load_areas(settings)
+    except AreaFileError:
+        areas = None
+    return briefing_pdf(contents, settings, areas)
 
 
-def _output(contents: list[dict[str, Any]], fmt: str, single: bool, timezone: str) -> None:
+def _output(settings: Settings, contents: list[dict[str, Any]], fmt: str, single: bool) -> None:
+    timezone = settings.schedule.timezone
     from briefing.render import render_html, render_text
 
     if fmt == "json":
@@ -93,7 +50,7 @@ def _output(contents: list[dict[str, Any]], fmt: str, single: bool, timezone: st
     elif fmt == "pdf":
         if sys.stdout.isatty():
             raise VisError("PDF is binair: stuur de uitvoer naar een bestand (> b.pdf)")
-        sys.stdout.buffer.write(briefing_pdf_bytes(contents, timezone))
+        sys.stdout.buffer.write(briefing_pdf_bytes(settings, contents))
         sys.stdout.flush()
     else:
         print("\n\n".join(render_text(c, timezone) for c in contents))
@@ -135,7 +92,7 @@ def cmd_briefing(settings: Settings, args: argparse.Namespace) -> int:
             contents = [c or next(built) for c in contents]
     finally:
         engine.dispose()
-    _output(contents, args.format, single=bool(args.shift), timezone=settings.schedule.timezone)
+    _output(settings, contents, args.format, single=bool(args.shift))
     return 0
 
 

@@ -7,11 +7,11 @@ from functools import partial
 import streamlit as st
 
 from vis import audit
+from vis.briefing_pdf import briefing_pdf
 from vis.pages import briefing_parts as parts
 from vis.pages.common import (
     PRINT_CSS,
     freshness_banner,
-    freshness_text,
     inject_css,
     log,
     require,
@@ -19,34 +19,28 @@ from vis.pages.common import (
     shift_labels,
     tr,
 )
-from vis.pages.kpi import kpis
 from vis.pages.maps import show_map, spot_areas
-from vis.pages.pdf import briefing_pdf
 from vis.pages.shifts import next_shift, pick_briefing
-from vis.queries import freshness, kpi_counts, notable_incidents
+from vis.queries import freshness
 
 
 def main() -> None:
     require("supervisor")
-    res, app = resources(), resources().app
+    res = resources()
     inject_css(PRINT_CSS)
     now = parts.now_utc()
     row = pick_briefing(next_shift(now, res.settings.shifts, res.tz), key="brief")
     with res.engine.connect() as conn:
         fresh = freshness(conn)
-        if row is not None:
-            counts = kpi_counts(conn, row.cutoff, app.kpi_baseline_days)
-            notable = notable_incidents(
-                conn, row.cutoff, app.notable_categories, limit=app.notable_incidents
-            )
     freshness_banner(fresh, now)
     if row is None:
         return
     shift = shift_labels().get(row.shift, row.shift)
     st.title(tr("brief.title", date=f"{row.date:%d-%m-%Y}", shift=shift))
     st.caption(parts.meta_line(row))
-    tiles = kpis(counts, app.kpi_baseline_days, app.kpi_alpha)
-    parts.show_kpis(tiles, app.kpi_baseline_days, app.kpi_alpha)
+    # Everything below is the stored briefing as built (briefing/): the page only shows it.
+    since = row.content.get("since_last") or {}
+    parts.show_kpis(since, *parts.since_span(since))
     hotspots = row.hotspots
     areas = spot_areas(res, row.id, hotspots)  # kept per stored briefing, as is the map
     left, right = st.columns([3, 2], gap="large")
@@ -55,12 +49,12 @@ def main() -> None:
         show_map(res, row.id, hotspots)
     with right:
         parts.show_priorities(hotspots, areas)
-    parts.show_incidents(res, notable)
-    fresh_text = freshness_text(fresh, now)
+    parts.show_incidents(res, [n for n in since.get("notable") or [] if isinstance(n, dict)])
     st.download_button(
         tr("brief.pdf"),
-        # Laid out only when clicked: fpdf2 costs ~0.1 s, too much for every rerun.
-        data=partial(briefing_pdf, parts.pdf_document(res, row, tiles, notable, fresh_text, areas)),
+        # Laid out only when clicked (fpdf2 and the map cost ~0.1 s, too much for every rerun);
+        # the same document as `vis briefing --format pdf`.
+        data=partial(briefing_pdf, [row.content], res.settings, res.areas),
         file_name=f"briefing-{row.date:%Y-%m-%d}-{row.shift}.pdf",
         mime="application/pdf",
         on_click=log,

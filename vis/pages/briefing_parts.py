@@ -1,27 +1,20 @@
-"""The briefing page's sections: KPI tiles, priorities, notable incidents and the PDF."""
+"""The briefing page's sections: KPI tiles, priorities and notable incidents, all as stored with
+the briefing (computed once in :mod:`briefing`; the page only shows them)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
+from briefing.reasons import nl_number
+from briefing.since_last import kpi_rows
 from vis import audit
-from vis.pages.common import (
-    Resources,
-    category_labels,
-    local,
-    log,
-    md,
-    shift_labels,
-    tr,
-)
-from vis.pages.kpi import Kpi
-from vis.pages.pdf import PdfBriefing
+from vis.pages.common import Resources, category_labels, local, log, md, tr
 from vis.queries import BriefingRow, incident_detail
 
 #: Colour of a tile's mark: more incidents than usual is bad news (red).
@@ -30,31 +23,62 @@ _COLOURS: dict[str, Literal["red", "green", "off"]] = {
     "lower": "green",
     "normal": "off",
 }
+#: Tiles per row: wide enough that a label such as "Fiets-, bromfietsdiefstal" is never cut.
+TILES_PER_ROW = 4
 
 
-def kpi_mark(k: Kpi) -> str:
-    return tr(f"kpi.{k.direction}")
+def since_span(since: Mapping[str, Any]) -> tuple[int, int]:
+    """(hours of the window, days of the baseline) of a stored ``since_last``."""
+    try:
+        start = dt.datetime.fromisoformat(str(since["from"]))
+        end = dt.datetime.fromisoformat(str(since["to"]))
+        base = dt.datetime.fromisoformat(str(since.get("baseline_from") or since["from"]))
+    except (KeyError, ValueError):
+        return 24, 28
+    hours = round((end - start).total_seconds() / 3600)
+    return hours, round((start - base).total_seconds() / 86400) or 28
 
 
-def show_kpis(tiles: list[Kpi], days: int, alpha: float) -> None:
-    st.subheader(tr("brief.kpi", days=days))
+def kpi_mark(row: Mapping[str, Any]) -> str:
+    return tr(f"kpi.{row.get('direction') if row.get('direction') in _COLOURS else 'normal'}")
+
+
+def show_kpis(since: Mapping[str, Any], hours: int, days: int) -> None:
+    """The KPI tiles of the stored briefing (:mod:`briefing.since_last` computed them)."""
+    st.subheader(tr("brief.kpi", hours=hours, days=days))
+    tiles, rest = kpi_rows(since)
     if not tiles:
         st.caption(tr("brief.kpi_none"))
-        return
     labels = category_labels()
-    per_row = 6
-    for start in range(0, len(tiles), per_row):
-        cols = st.columns(per_row)
-        for col, k in zip(cols, tiles[start : start + per_row], strict=False):
-            col.metric(
-                md(labels.get(k.category, k.category)),
-                k.last24,
-                delta=kpi_mark(k),
-                delta_color=_COLOURS[k.direction],
-                delta_arrow="off",  # the mark's text carries its own arrow
-                help=tr("kpi.help", mean=f"{k.mean:.1f}", p=f"{k.p:.3f}", alpha=alpha),
-                border=True,
-            )
+    alpha = since.get("alpha", "")
+    for start in range(0, len(tiles), TILES_PER_ROW):
+        cols = st.columns(TILES_PER_ROW)
+        for col, r in zip(cols, tiles[start : start + TILES_PER_ROW], strict=False):
+            label = labels.get(str(r.get("code")), str(r.get("label") or r.get("code")))
+            direction = str(r.get("direction", "normal"))
+            tested = "p" in r  # briefings stored before the test was stored with them: no mark
+            with col.container(border=True):
+                st.markdown(f"**{md(label)}**")  # wraps instead of being cut
+                st.metric(
+                    md(label),
+                    int(r.get("count", 0)),
+                    delta=kpi_mark(r) if tested else None,
+                    delta_color=_COLOURS.get(direction, "off"),
+                    delta_arrow="off",  # the mark's text carries its own arrow
+                    help=tr(
+                        "kpi.help",
+                        mean=nl_number(float(r.get("average", 0.0))),
+                        hours=hours,
+                        p=nl_number(float(r.get("p", 1.0)), 3),
+                        alpha=nl_number(float(alpha or 0.05), 2),
+                    )
+                    if tested
+                    else None,
+                    label_visibility="collapsed",
+                )
+    quiet = [labels.get(str(r.get("code")), str(r.get("label"))) for r in rest]
+    if quiet:
+        st.caption(tr("brief.kpi_rest", names=md(", ".join(quiet))))
 
 
 def spot_title(spot: dict[str, Any], area: str | None) -> str:
@@ -103,18 +127,22 @@ def show_priorities(hotspots: list[dict[str, Any]], areas: Sequence[str | None])
                 )
 
 
-def incident_columns(rows: list[Any]) -> dict[str, list[str]]:
-    """The notable incidents' table, column by column (Dutch or English headers)."""
+def incident_columns(rows: list[Mapping[str, Any]]) -> dict[str, list[str]]:
+    """The notable incidents' table (stored with the briefing), column by column."""
     labels = category_labels()
     return {
-        tr("col.time"): [local(r.begin_at) for r in rows],
-        tr("col.street"): [r.street or "-" for r in rows],
-        tr("col.area"): [r.area_name or "-" for r in rows],
-        tr("col.category"): [labels.get(r.category, r.category) for r in rows],
+        tr("col.time"): [str(r.get("time") or "-") for r in rows],
+        tr("col.street"): [str(r.get("street") or "-") for r in rows],
+        tr("col.area"): [str(r.get("area") or "-") for r in rows],
+        tr("col.category"): [
+            labels.get(str(r.get("category")), str(r.get("label") or r.get("category") or "-"))
+            + (" (aanhouding)" if r.get("arrest") else "")
+            for r in rows
+        ],
     }
 
 
-def show_incidents(res: Resources, rows: list[Any]) -> None:
+def show_incidents(res: Resources, rows: list[Mapping[str, Any]]) -> None:
     st.subheader(tr("brief.incidents"))
     if not rows:
         st.caption(tr("brief.no_incidents"))
@@ -129,9 +157,9 @@ def show_incidents(res: Resources, rows: list[Any]) -> None:
         format_func=lambda i: "—" if i < 0 else shown_rows[i],
         key="brief_detail",
     )
-    if choice is None or choice < 0:
+    if choice is None or choice < 0 or not rows[choice].get("id"):
         return
-    incident_id = rows[choice].id
+    incident_id = str(rows[choice]["id"])
     with res.engine.connect() as conn:
         detail = incident_detail(conn, incident_id)
     if detail is None:
@@ -158,44 +186,6 @@ def show_incidents(res: Resources, rows: list[Any]) -> None:
             {"": list(shown), " ": ["-" if v is None else str(v) for v in shown.values()]}
         ),
         hide_index=True,
-    )
-
-
-def pdf_document(
-    res: Resources,
-    row: BriefingRow,
-    tiles: list[Kpi],
-    incidents: list[Any],
-    freshness_text: str,
-    areas: Sequence[str | None],
-) -> PdfBriefing:
-    """The PDF's content (cheap); :func:`vis.pages.pdf.briefing_pdf` lays it out on demand."""
-    labels = category_labels()
-    shift = shift_labels().get(row.shift, row.shift)
-    spots = row.hotspots
-    return PdfBriefing(
-        title=f"{res.settings.municipality.name}: "
-        + tr("brief.title", date=f"{row.date:%d-%m-%Y}", shift=shift),
-        meta=meta_line(row),
-        freshness=freshness_text,
-        kpis=[
-            (labels.get(k.category, k.category), f"{k.last24} ({kpi_mark(k)}, gem. {k.mean:.1f})")
-            for k in tiles
-        ],
-        priorities=[
-            (spot_title(s, area), _texts(s, "reasons"), _texts(s, "actions"))
-            for s, area in zip(spots, areas, strict=True)
-        ],
-        incidents=[
-            (local(r.begin_at), r.street or "-", labels.get(r.category, r.category))
-            for r in incidents
-        ],
-        headings={
-            "kpi": tr("brief.kpi", days=res.app.kpi_baseline_days),
-            "priorities": tr("brief.priorities"),
-            "incidents": tr("brief.incidents"),
-        },
-        credit=tr("map.credit", source=res.settings.geo.area_source),
     )
 
 

@@ -18,35 +18,42 @@ import shapely
 import streamlit as st
 from shapely.geometry import shape
 
+from briefing.inhotspot import cells_shape, in_hotspot
+from vis.evaluation_store import grid_of
+from vis.geo import Grid, from_wgs84
 from vis.pages.common import require, resources, shift_labels, tr
 from vis.queries import BriefingRow, briefings_since, incident_points, visits_for
 
 
-def _union(hotspots: list[dict[str, Any]]) -> shapely.Geometry | None:
-    geoms = []
-    for spot in hotspots:
-        try:
-            geoms.append(shape(spot.get("geometry") or {}))
-        except (ValueError, TypeError, AttributeError, KeyError):
-            continue
-    return shapely.union_all(geoms) if geoms else None
+def _shape(spot: dict[str, Any], grid: Grid, crs: str) -> shapely.Geometry | None:
+    """A hotspot in the grid's metric CRS: its cells (exact), else its WGS84 outline projected."""
+    cells = spot.get("cells")
+    if isinstance(cells, list) and cells:
+        return cells_shape(cells, grid.cell_bounds)
+    try:
+        outline = shape(spot.get("geometry") or {})
+    except (ValueError, TypeError, AttributeError, KeyError):
+        return None
+    return shapely.transform(outline, lambda c: np.column_stack(from_wgs84(c[:, 0], c[:, 1], crs)))
 
 
-def hits_per_briefing(rows: list[BriefingRow], points: list[Any]) -> dict[int, int]:
+def hits_per_briefing(
+    rows: list[BriefingRow], points: list[Any], grid: Grid, crs: str
+) -> dict[int, int]:
     """Briefing id → incidents that began in its window inside one of its hotspots."""
     if not points:
         return {b.id: 0 for b in rows}
-    lon = np.array([p.lon for p in points], float)
-    lat = np.array([p.lat for p in points], float)
+    x = np.array([p.x for p in points], float)
+    y = np.array([p.y for p in points], float)
     begin = np.array([p.begin_at.timestamp() for p in points], float)
     out: dict[int, int] = {}
     for b in rows:
-        area = _union(b.hotspots)
+        shapes = [g for g in (_shape(s, grid, crs) for s in b.hotspots) if g is not None]
         mask = (begin >= b.window_start.timestamp()) & (begin < b.window_end.timestamp())
-        if area is None or not mask.any():
+        if not shapes or not mask.any():
             out[b.id] = 0
             continue
-        out[b.id] = int(shapely.contains_xy(area, lon[mask], lat[mask]).sum())
+        out[b.id] = int(in_hotspot(shapely.union_all(shapes), x[mask], y[mask]).sum())
     return out
 
 
@@ -115,7 +122,7 @@ def record() -> None:
     )
     if not past:
         return
-    hits = hits_per_briefing(past, points)
+    hits = hits_per_briefing(past, points, grid_of(res.settings), res.settings.geo.crs)
     n_visits: dict[int, int] = {}
     for v in visits:
         n_visits[v.briefing_id] = n_visits.get(v.briefing_id, 0) + 1
