@@ -271,6 +271,8 @@ def backtest_report(
         study[np.unique(h.cell[h.usable])] = True
     days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
     results = run_backtest(h, setup.rules, days, study)
+    from briefing.equal_area import run_equal_area
+
     return {
         "from": first.isoformat(),
         "to": last.isoformat(),
@@ -278,6 +280,7 @@ def backtest_report(
         "top_n": setup.rules.selection.top_n,
         "horizon_days": setup.rules.backtest.horizon_days,
         "methods": [r.as_dict() for r in results],
+        "equal_area": run_equal_area(h, setup.rules, days, study),
     }
 
 
@@ -304,6 +307,10 @@ def format_backtest(report: dict[str, Any]) -> str:
             f"doelen: {first['shift']['targets']} incidenten in de diensten, "
             f"{first['horizon']['targets']} in de {report['horizon_days']} dagen erna (gestapeld)"
         )
+    if "equal_area" in report:
+        from briefing.equal_area import format_equal_area
+
+        lines.append(format_equal_area(report["equal_area"]))
     return "\n".join(lines)
 
 
