@@ -50,11 +50,11 @@ class ScoringParams:
     neighbour_weight: float = 0.5
     recent_days: int = 90
     recent_half_life_days: float = 14.0
-    recent_share: float = 0.5
-    profile_shrinkage: float = 0.5
+    recent_share: float = 0.25
+    profile_shrinkage: float = 0.1
     weekday_pseudocount: float = 30.0
     default_weight: float = 0.5
-    adaptive_smoothing: bool = False
+    adaptive_smoothing: bool = True
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ class NearRepeatParams:
     categories: tuple[str, ...] = ("woninginbraak", "autokraak")
     distance_m: float = 200.0
     days: int = 14
-    weight: float = 1.0
+    weight: float = 0.1
     min_series: int = 2
 
 

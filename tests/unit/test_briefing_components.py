@@ -60,6 +60,7 @@ def plain_rules(**scoring: object) -> Rules:
         recent_share=0.0,
         weekday_pseudocount=1e12,
         default_weight=1.0,
+        adaptive_smoothing=False,
     )
     params.update(scoring)
     return Rules(

@@ -1,0 +1,31 @@
+"""The code's defaults are the shipped behaviour: every section of ``config/rules.toml`` holds
+exactly the defaults of its parameter class, so tests built on ``Rules()`` run the production
+path."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from briefing.params import Rules, load_rules
+
+RULES_FILE = Path(__file__).resolve().parents[2] / "config" / "rules.toml"
+
+
+def test_every_rules_section_default_equals_the_shipped_file() -> None:
+    shipped = load_rules(RULES_FILE)
+    code = Rules()
+    for section in ("scoring", "near_repeat", "selection", "briefing", "backtest"):
+        ours, theirs = getattr(code, section), getattr(shipped, section)
+        differ = {
+            f.name: (getattr(ours, f.name), getattr(theirs, f.name))
+            for f in dataclasses.fields(ours)
+            if getattr(ours, f.name) != getattr(theirs, f.name)
+        }
+        assert differ == {}, f"[{section}] code default != rules.toml: {differ}"
+    assert code.excluded == shipped.excluded
+
+
+def test_the_rules_that_once_differed_are_the_shipped_ones() -> None:
+    s, nr = Rules().scoring, Rules().near_repeat
+    assert (s.recent_share, s.adaptive_smoothing, nr.weight) == (0.25, True, 0.1)
