@@ -127,7 +127,7 @@ def vis_chooser(h: History, rules: Rules, study: BoolArray, depth: int) -> Choos
 
     def choose(cutoff_s: int, shift: int, weekday: int) -> VisChoice:
         scores = score_cells(h, cutoff_s, shift, weekday, rules)
-        chosen = select_cells(scores, rules.selection, study)
+        chosen = select_cells(scores, h.frame, rules.selection, study)
         eligible = (scores.evidence >= rules.selection.min_evidence) & study
         return VisChoice(chosen, top_cells(scores.total, eligible, depth))
 

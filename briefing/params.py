@@ -46,12 +46,16 @@ class ShiftDef:
 
 @dataclass(frozen=True)
 class ScoringParams:
-    long_term_days: int = 365
+    long_term_days: int = 1095
+    long_term_half_life_days: float = 365.0
+    cell_size_m: float = 62.5
+    cell_profile: bool = True
+    cell_profile_prior: float = 20.0
     neighbour_weight: float = 0.5
     recent_days: int = 90
     recent_half_life_days: float = 14.0
     recent_share: float = 0.25
-    profile_shrinkage: float = 0.1
+    profile_shrinkage: float = 0.0
     weekday_pseudocount: float = 30.0
     default_weight: float = 0.5
     adaptive_smoothing: bool = True
@@ -68,13 +72,15 @@ class NearRepeatParams:
 
 @dataclass(frozen=True)
 class SelectionParams:
-    top_n: int = 10
+    top_n: int = 40
     min_evidence: int = 3
     structural_min: int = 10
     recent_days: int = 14
     max_categories: int = 3
     max_streets: int = 2
-    max_cells_per_hotspot: int = 4
+    max_cells_per_hotspot: int = 16
+    max_hotspots: int = 10
+    max_hotspot_m: float = 250.0
 
 
 @dataclass(frozen=True)
@@ -288,6 +294,12 @@ def _check_ranges(rules: Rules) -> None:
     s, nr, sel = rules.scoring, rules.near_repeat, rules.selection
     checks = [
         (s.long_term_days >= 1, "scoring.long_term_days must be at least 1"),
+        (s.cell_size_m > 0, "scoring.cell_size_m must be above 0"),
+        (sel.max_hotspots >= 1, "selection.max_hotspots must be at least 1"),
+        (
+            sel.max_hotspot_m >= s.cell_size_m,
+            "selection.max_hotspot_m must be at least scoring.cell_size_m",
+        ),
         (s.recent_days >= 1, "scoring.recent_days must be at least 1"),
         (s.recent_half_life_days > 0, "scoring.recent_half_life_days must be above 0"),
         (s.recent_share <= 1, "scoring.recent_share must lie between 0 and 1"),

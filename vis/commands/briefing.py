@@ -25,7 +25,7 @@ from briefing.aoristic import shift_window
 from briefing.backtest import METHOD_LABELS, run_backtest
 from briefing.compose import BriefingContext, build_briefing
 from briefing.grid import Frame
-from briefing.history import History, prepare
+from briefing.history import History, prepare, scoring_grid
 from briefing.params import Rules, RulesError, ShiftDef, load_rules, rules_version
 from briefing.render import render_html, render_text
 from vis.briefing_store import load_incidents, read_briefing, store_briefing
@@ -62,6 +62,7 @@ def rules_setup(settings: Settings) -> RulesSetup:
         shifts={s.name for s in shifts},
     )
     grid = Grid(settings.geo.cell_size_m, settings.geo.grid_origin_x, settings.geo.grid_origin_y)
+    grid = scoring_grid(grid, rules)  # the finest lattice the rules score on
     return RulesSetup(rules, rules_version(path.read_bytes()), shifts, grid)
 
 
