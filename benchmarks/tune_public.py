@@ -63,6 +63,10 @@ def variants(shipped: Rules) -> dict[str, Rules]:
         "near repeat off": dc.replace(
             shipped, near_repeat=dc.replace(shipped.near_repeat, weight=0.0)
         ),
+        "lean: no recent, no smoothing, no near repeat": dc.replace(
+            scoring(recent_share=0.0, neighbour_weight=0.0),
+            near_repeat=dc.replace(shipped.near_repeat, weight=0.0),
+        ),
         "shipped on 125 m cells": coarse,
         "old rules (125 m, 365 days, no cell hours)": old,
     }

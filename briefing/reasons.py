@@ -89,11 +89,7 @@ def own_hours_reason(
     if rho < 1.1:
         return None
     share = h.frac[inside, s.shift, :].sum(axis=1).astype(float)
-    used, ncat = s.used, len(h.categories)
-    n_cat = np.bincount(h.cat[used], minlength=ncat)
-    sums = np.bincount(h.cat[used], weights=h.frac[used, s.shift, :].sum(axis=1), minlength=ncat)
-    cat_share = np.where(n_cat > 0, sums / np.maximum(n_cat, 1), 0.0)
-    expected = float(cat_share[h.cat[inside]].mean())
+    expected = float(s.category_shift_share[h.cat[inside]].mean())
     return (
         f"eigen uren van deze plek: {round(100 * float(share.mean()))}% van de incidenten hier "
         f"viel in de uren van deze dienst (voor deze soorten elders {round(100 * expected)}%)"

@@ -61,10 +61,11 @@ class CellScores:
     weekday: int
     total: FloatArray
     per_category: FloatArray
-    long_term: FloatArray
-    recent: FloatArray
+    long_term: FloatArray  # before neighbour smoothing, after policy and weekday
+    recent: FloatArray  # before neighbour smoothing, after policy and weekday
     near_repeat: FloatArray
     own_hours: FloatArray  # ρ per cell (1 without a cell profile)
+    category_shift_share: FloatArray  # per category: mean share of a window in the shift's hours
     evidence: FloatArray
     weekday_factor: FloatArray
     used: IntArray  # indices into the history of the incidents that entered
@@ -142,22 +143,26 @@ def score_cells(h: History, cutoff_s: int, shift: int, weekday: int, rules: Rule
         lt_decay, lt_norm = np.ones(idx.size), float(sp.long_term_days)
     long_term = raster(r * lt_decay) / lt_norm
     own = own_hours(cell, r_inc * day_share, r_bar[cat] * day_share, lt_decay, size, sp)
-    recent_mask = age < sp.recent_days
-    decay = np.exp2(-age / sp.recent_half_life_days)
-    recent = raster(r * decay, recent_mask) / decay_norm(sp.recent_days, sp.recent_half_life_days)
     rho = sp.recent_share
+    if rho > 0:
+        recent_mask = age < sp.recent_days
+        decay = np.exp2(-age / sp.recent_half_life_days)
+        norm = decay_norm(sp.recent_days, sp.recent_half_life_days)
+        recent = raster(r * decay, recent_mask) / norm
+    else:
+        recent = np.zeros_like(long_term)
+    # the smoothing is linear for a fixed share kept, so the mix is smoothed once
+    mix = (1 - rho) * long_term + rho * recent
     if sp.adaptive_smoothing:
         # how much of its own level a cell keeps: per category, from the plain counts of the
         # older and the newer half of the long-term window
         newer = age < sp.long_term_days / 2
         ones = np.ones(idx.size)
         keep = persistence_share(raster(ones, ~newer), raster(ones, newer), sp.neighbour_weight)
-        long_term = eb_smooth(long_term, sp.neighbour_weight, keep)
-        recent = eb_smooth(recent, sp.neighbour_weight, keep)
+        mix = eb_smooth(mix, sp.neighbour_weight, keep)
     else:
-        long_term = smooth(long_term, sp.neighbour_weight)
-        recent = smooth(recent, sp.neighbour_weight)
-    base = ((1 - rho) * long_term + rho * recent) * own.reshape(shape)
+        mix = smooth(mix, sp.neighbour_weight)
+    base = mix * own.reshape(shape)
 
     nr_cats = np.isin(np.array(h.categories, dtype=object), list(nr.categories))
     nr_mask = nr_cats[cat] & (age < nr.days)
@@ -182,6 +187,7 @@ def score_cells(h: History, cutoff_s: int, shift: int, weekday: int, rules: Rule
         recent=(recent.reshape(ncat, size) * comp_policy).sum(0),
         near_repeat=(near.reshape(ncat, size) * comp_policy).sum(0),
         own_hours=own,
+        category_shift_share=r_bar * day_share,
         evidence=block_sum(counts).reshape(size),
         weekday_factor=factor,
         used=idx,
