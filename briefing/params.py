@@ -336,12 +336,27 @@ def load_rules(
         raise RulesError(f"{p}: {exc}") from exc
 
 
+def fingerprint_sources() -> list[Path]:
+    """The source files of all code that shapes a hotspot: every ``briefing`` module and the
+    module that holds the grid class (found through the class, so it follows the grid wherever
+    it lives)."""
+    import inspect
+
+    from briefing import history
+
+    sources = {p.resolve() for p in Path(__file__).parent.glob("*.py")}
+    grid_module = inspect.getsourcefile(history.Grid)
+    if grid_module is not None:
+        sources.add(Path(grid_module).resolve())
+    return sorted(sources)
+
+
 def code_fingerprint() -> str:
-    """Package version plus a hash of the ``briefing`` sources: changes when the rules code does."""
+    """Package version plus a hash of :func:`fingerprint_sources`."""
     from vis import __version__
 
     digest = hashlib.sha256()
-    for source in sorted(Path(__file__).parent.glob("*.py")):
+    for source in fingerprint_sources():
         digest.update(source.name.encode())
         digest.update(source.read_bytes())
     return f"{__version__}+{digest.hexdigest()[:12]}"

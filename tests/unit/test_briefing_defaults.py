@@ -29,3 +29,18 @@ def test_every_rules_section_default_equals_the_shipped_file() -> None:
 def test_the_rules_that_once_differed_are_the_shipped_ones() -> None:
     s, nr = Rules().scoring, Rules().near_repeat
     assert (s.recent_share, s.adaptive_smoothing, nr.weight) == (0.25, True, 0.1)
+
+
+def test_rules_version_covers_every_module_that_shapes_a_hotspot_and_the_grid() -> None:
+    import inspect
+
+    import briefing.history
+    import briefing.scoring
+    import briefing.selection
+    from briefing.params import fingerprint_sources
+
+    sources = set(fingerprint_sources())
+    for module in (briefing.scoring, briefing.selection, briefing.history):
+        assert Path(inspect.getfile(module)).resolve() in sources
+    grid_file = inspect.getsourcefile(briefing.history.Grid)
+    assert grid_file is not None and Path(grid_file).resolve() in sources
