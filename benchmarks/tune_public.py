@@ -52,19 +52,20 @@ def variants(shipped: Rules) -> dict[str, Rules]:
             long_term_half_life_days=0.0,
             cell_profile=False,
             profile_shrinkage=0.1,
+            recent_share=0.25,
         ),
     )
     return {
         "shipped": shipped,
         "without this cell's own hours": scoring(cell_profile=False),
         "365 days, no decay": scoring(long_term_days=365, long_term_half_life_days=0.0),
-        "no recent activity": scoring(recent_share=0.0),
+        "recent activity 0.25": scoring(recent_share=0.25),
         "no neighbour smoothing": scoring(neighbour_weight=0.0),
         "near repeat off": dc.replace(
             shipped, near_repeat=dc.replace(shipped.near_repeat, weight=0.0)
         ),
-        "lean: no recent, no smoothing, no near repeat": dc.replace(
-            scoring(recent_share=0.0, neighbour_weight=0.0),
+        "lean: no smoothing, no near repeat": dc.replace(
+            scoring(neighbour_weight=0.0),
             near_repeat=dc.replace(shipped.near_repeat, weight=0.0),
         ),
         "shipped on 125 m cells": coarse,

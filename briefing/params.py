@@ -54,7 +54,7 @@ class ScoringParams:
     neighbour_weight: float = 0.5
     recent_days: int = 90
     recent_half_life_days: float = 14.0
-    recent_share: float = 0.25
+    recent_share: float = 0.0
     profile_shrinkage: float = 0.0
     weekday_pseudocount: float = 30.0
     default_weight: float = 0.5

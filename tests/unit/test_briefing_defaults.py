@@ -28,7 +28,7 @@ def test_every_rules_section_default_equals_the_shipped_file() -> None:
 
 def test_the_rules_that_once_differed_are_the_shipped_ones() -> None:
     s, nr = Rules().scoring, Rules().near_repeat
-    assert (s.recent_share, s.adaptive_smoothing, nr.weight) == (0.25, True, 0.1)
+    assert (s.recent_share, s.adaptive_smoothing, nr.weight) == (0.0, True, 0.1)
 
 
 def test_rules_version_covers_every_module_that_shapes_a_hotspot_and_the_grid() -> None:
