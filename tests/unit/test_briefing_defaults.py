@@ -44,3 +44,20 @@ def test_rules_version_covers_every_module_that_shapes_a_hotspot_and_the_grid() 
         assert Path(inspect.getfile(module)).resolve() in sources
     grid_file = inspect.getsourcefile(briefing.history.Grid)
     assert grid_file is not None and Path(grid_file).resolve() in sources
+
+
+def test_the_generated_rules_doc_is_current_and_every_key_has_help() -> None:
+    from briefing.rules_doc import DOC_PATH, key_help, render
+
+    text = RULES_FILE.read_text(encoding="utf-8")
+    assert DOC_PATH.read_text(encoding="utf-8") == render(text), (
+        "docs/rules.md is stale: run python -m briefing.rules_doc"
+    )
+    helps = key_help(text)
+    code_keys = {
+        f"{section}.{f.name}"
+        for section in ("scoring", "near_repeat", "selection", "briefing", "backtest")
+        for f in dataclasses.fields(getattr(Rules(), section))
+    }
+    assert code_keys == set(helps)
+    assert all(helps[k] for k in code_keys)
