@@ -38,8 +38,8 @@ def incidents() -> pd.DataFrame:
     rows = []
     for (x, y), n in PAST:
         for i in range(n):
-            begin = START - pd.Timedelta(days=30 + 10 * i)
-            rows.append((x, y, begin))
+            when = START - pd.Timedelta(days=30 + 10 * i)
+            rows.append((x, y, when))
     rows += [(x, y, pd.Timestamp(t, tz=TZ)) for (x, y), t in FUTURE]
     begin = pd.Series([r[2] for r in rows]).dt.tz_convert("UTC")
     return pd.DataFrame(

@@ -170,7 +170,8 @@ def test_backtest_counts_recomputed_independently() -> None:
             # highest count first; ties by row, then column (the grid's flat order)
             parts = counts["cell"].str.split("_", expand=True)
             counts = counts.assign(col=parts[1].astype(int), row=parts[2].astype(int))
-            top = counts.sort_values(["n", "row", "col"], ascending=[False, True, True]).head(rules.selection.top_n)
+            ranked = counts.sort_values(["n", "row", "col"], ascending=[False, True, True])
+            top = ranked.head(rules.selection.top_n)
             chosen = set(top["cell"])
             chosen_total += len(chosen)
             target = used[(used["begin_at"] >= start) & (used["begin_at"] < end)]
