@@ -62,7 +62,7 @@ from scipy.spatial import cKDTree
 
 from briefing.backtest import METHODS, MethodResult, run_backtest
 from briefing.grid import Frame
-from briefing.history import UNMAPPED, History, prepare
+from briefing.history import UNMAPPED, History, prepare, scoring_grid
 from briefing.params import Rules, ShiftDef, load_rules
 from vis.geo import Grid
 from vis.settings import load_settings
@@ -244,11 +244,12 @@ def load_public(
     x0, x1 = mine["x"].min() - margin_m, mine["x"].max() + margin_m
     y0, y1 = mine["y"].min() - margin_m, mine["y"].max() + margin_m
     near = inc[inc["x"].between(x0, x1) & inc["y"].between(y0, y1)].reset_index(drop=True)
-    frame = Frame.around(GRID, near["x"].to_numpy(float), near["y"].to_numpy(float))
+    grid = scoring_grid(GRID, rules)
+    frame = Frame.around(grid, near["x"].to_numpy(float), near["y"].to_numpy(float))
     study = study_cells(frame, near, wanted, reach_m)
     h = prepare(
         near.drop(columns="mci"),
-        grid=GRID,
+        grid=grid,
         shifts=shifts or shifts_of(None),
         timezone=TIMEZONE,
         rules=rules,
@@ -259,7 +260,8 @@ def load_public(
     notes = (
         f"data: {PACKAGE} {VERSION} (Toronto Police MCI), {len(raw):,} rows, "
         f"{len(inc):,} after duplicates; {len(near):,} within {margin_m:.0f} m of the area",
-        f"study area {area!r}: {len(wanted)} neighbourhoods, {int(study.sum()):,} cells of 125 m "
+        f"study area {area!r}: {len(wanted)} neighbourhoods, {int(study.sum()):,} cells of "
+        f"{grid.size:g} m "
         f"(nearest incident location within {reach_m:.0f} m); {int(in_study.sum()):,} incidents",
         f"known_at = start of the occurrence hour + {delay_hours:g} h (assumed reporting delay)",
         "categories: " + ", ".join(f"{k} {v:,}" for k, v in cats.items()),

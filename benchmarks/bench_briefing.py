@@ -22,7 +22,7 @@ import pandas as pd
 
 from briefing.backtest import run_backtest
 from briefing.compose import BriefingContext, build_briefing
-from briefing.history import prepare
+from briefing.history import prepare, scoring_grid
 from briefing.params import Rules, ShiftDef
 from vis.geo import Grid
 
@@ -77,7 +77,7 @@ def bench_city(n: int) -> None:
     frame = synthetic(n, 1)
     ctx = BriefingContext("GM0307", "bench", "EPSG:28992", {}, {})
     t0 = time.perf_counter()
-    h = prepare(frame, grid=GRID, shifts=SHIFTS, timezone=TZ, rules=rules)
+    h = prepare(frame, grid=scoring_grid(GRID, rules), shifts=SHIFTS, timezone=TZ, rules=rules)
     t1 = time.perf_counter()
     for shift in SHIFTS:
         build_briefing(h, rules, DAY, shift.name, ctx)
@@ -183,7 +183,9 @@ def bench_national(pg_url: str, total: int, municipalities: int) -> None:
                 frame = load_incidents(
                     conn, known_before=cutoff_hi, known_since=since, municipality=code
                 )
-            h = prepare(frame, grid=GRID, shifts=SHIFTS, timezone=TZ, rules=rules)
+            h = prepare(
+                frame, grid=scoring_grid(GRID, rules), shifts=SHIFTS, timezone=TZ, rules=rules
+            )
             ctx = BriefingContext(code, version, "EPSG:28992", {}, {})
             for shift in SHIFTS:
                 store_briefing(

@@ -130,7 +130,8 @@ def choosers(
     study_idx = np.flatnonzero(study).astype(np.int64)
 
     def vis(cutoff: int, shift: int, weekday: int, _day: int) -> IntArray:
-        return select_cells(score_cells(h, cutoff, shift, weekday, rules), rules.selection, study)
+        scores = score_cells(h, cutoff, shift, weekday, rules)
+        return select_cells(scores, h.frame, rules.selection, study)
 
     return {
         "vis": vis,

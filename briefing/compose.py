@@ -25,7 +25,7 @@ from briefing.history import UNMAPPED, History
 from briefing.params import Rules
 from briefing.reasons import hotspot_actions, hotspot_reasons, near_repeat_series, nl_number
 from briefing.scoring import CellScores, score_cells
-from briefing.selection import merge_cells, select_cells
+from briefing.selection import select_hotspots
 from briefing.since_last import since_last
 
 UNMAPPED_LABEL = "Overig (zonder categorie)"
@@ -54,13 +54,10 @@ def _label(ctx: BriefingContext, code: str) -> str:
 def _hotspots(
     h: History, s: CellScores, rules: Rules, ctx: BriefingContext
 ) -> list[dict[str, Any]]:
-    cells = select_cells(s, rules.selection, ctx.study)
     cats = np.array(h.categories, dtype=object)
     shift = h.shifts[s.shift].name
     out = []
-    for rank, members in enumerate(
-        merge_cells(h.frame, cells, s.total, rules.selection.max_cells_per_hotspot), 1
-    ):
+    for rank, members in enumerate(select_hotspots(s, h.frame, rules.selection, ctx.study), 1):
         inside = s.used[np.isin(h.cell[s.used], members)]
         contrib = s.per_category[:, members].sum(axis=1)
         total = float(contrib.sum())

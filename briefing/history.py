@@ -91,6 +91,13 @@ class History:
         raise KeyError(name)
 
 
+def scoring_grid(grid: Grid, rules: Rules) -> Grid:
+    """The lattice VIS scores on: ``grid``'s origin with the rules' ``scoring.cell_size_m``."""
+    if grid.size == rules.scoring.cell_size_m:
+        return grid
+    return type(grid)(rules.scoring.cell_size_m, grid.origin_x, grid.origin_y)
+
+
 def prepare(
     incidents: pd.DataFrame,
     *,

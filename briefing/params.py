@@ -46,15 +46,19 @@ class ShiftDef:
 
 @dataclass(frozen=True)
 class ScoringParams:
-    long_term_days: int = 365
+    long_term_days: int = 1095
+    long_term_half_life_days: float = 365.0
+    cell_size_m: float = 62.5
+    cell_profile: bool = True
+    cell_profile_prior: float = 20.0
     neighbour_weight: float = 0.5
     recent_days: int = 90
     recent_half_life_days: float = 14.0
-    recent_share: float = 0.5
-    profile_shrinkage: float = 0.5
+    recent_share: float = 0.0
+    profile_shrinkage: float = 0.0
     weekday_pseudocount: float = 30.0
     default_weight: float = 0.5
-    adaptive_smoothing: bool = False
+    adaptive_smoothing: bool = True
 
 
 @dataclass(frozen=True)
@@ -62,19 +66,21 @@ class NearRepeatParams:
     categories: tuple[str, ...] = ("woninginbraak", "autokraak")
     distance_m: float = 200.0
     days: int = 14
-    weight: float = 1.0
+    weight: float = 0.1
     min_series: int = 2
 
 
 @dataclass(frozen=True)
 class SelectionParams:
-    top_n: int = 10
+    top_n: int = 40
     min_evidence: int = 3
     structural_min: int = 10
     recent_days: int = 14
     max_categories: int = 3
     max_streets: int = 2
-    max_cells_per_hotspot: int = 4
+    max_cells_per_hotspot: int = 16
+    max_hotspots: int = 10
+    max_hotspot_m: float = 250.0
 
 
 @dataclass(frozen=True)
@@ -297,6 +303,12 @@ def _check_ranges(rules: Rules) -> None:
     s, nr, sel = rules.scoring, rules.near_repeat, rules.selection
     checks = [
         (s.long_term_days >= 1, "scoring.long_term_days must be at least 1"),
+        (s.cell_size_m > 0, "scoring.cell_size_m must be above 0"),
+        (sel.max_hotspots >= 1, "selection.max_hotspots must be at least 1"),
+        (
+            sel.max_hotspot_m >= s.cell_size_m,
+            "selection.max_hotspot_m must be at least scoring.cell_size_m",
+        ),
         (s.recent_days >= 1, "scoring.recent_days must be at least 1"),
         (s.recent_half_life_days > 0, "scoring.recent_half_life_days must be above 0"),
         (s.recent_share <= 1, "scoring.recent_share must lie between 0 and 1"),
@@ -336,9 +348,24 @@ def load_rules(
         raise RulesError(f"{p}: {exc}") from exc
 
 
+def fingerprint_sources() -> list[Path]:
+    """The source files of all code that shapes a hotspot: every ``briefing`` module and the
+    module that holds the grid class (found through the class, so it follows the grid wherever
+    it lives)."""
+    import inspect
+
+    from briefing import history
+
+    sources = {p.resolve() for p in Path(__file__).parent.glob("*.py")}
+    grid_module = inspect.getsourcefile(history.Grid)
+    if grid_module is not None:
+        sources.add(Path(grid_module).resolve())
+    return sorted(sources)
+
+
 def code_fingerprint() -> str:
-    """Package version plus a hash of the ``briefing`` sources (the grid in ``lattice.py``
-    included): changes when the rules code does."""
+    """Package version plus a hash of :func:`fingerprint_sources` (every ``briefing`` module,
+    the grid's ``lattice.py`` included): changes when the rules code does."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
@@ -346,7 +373,7 @@ def code_fingerprint() -> str:
     except PackageNotFoundError:  # run from a source tree that was never installed
         release = "0+source"
     digest = hashlib.sha256()
-    for source in sorted(Path(__file__).parent.glob("*.py")):
+    for source in fingerprint_sources():
         digest.update(source.name.encode())
         digest.update(source.read_bytes())
     return f"{release}+{digest.hexdigest()[:12]}"

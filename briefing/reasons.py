@@ -1,8 +1,10 @@
 """Why a hotspot was chosen and what to do there, in plain Dutch with real numbers.
 
 Reasons come from the incidents that entered the score (known before the cut-off, outside the
-feedback guard): a near-repeat series, recent activity against the cell's own average, a
-structurally high category, the time of the shift and the weekday. Actions come from the rules'
+feedback guard), one per component that raised it: a near-repeat series, recent activity against
+the cell's own average, a structurally high category (the long-term level), this cell's own hours
+(the share of its incidents in the shift's hours against its categories elsewhere), the time of
+the shift and the weekday. Actions come from the rules'
 ``[[action]]`` entries. Only category, street and counts appear: never house numbers or free text.
 """
 
@@ -72,6 +74,28 @@ def near_repeat_series(h: History, s: CellScores, members: IntArray, rules: Rule
     return out
 
 
+def _months(rules: Rules) -> int:
+    return max(1, round(rules.scoring.long_term_days / 30.4375))
+
+
+def own_hours_reason(
+    h: History, s: CellScores, members: IntArray, inside: IntArray, rules: Rules
+) -> str | None:
+    """ "This cell's own hours" when they raised the score: the share of the hotspot's incidents
+    in the shift's hours against the share its categories have elsewhere (``ρ ≥ 1.1``)."""
+    if not rules.scoring.cell_profile or inside.size < 3:
+        return None
+    rho = float(s.own_hours[members].max())
+    if rho < 1.1:
+        return None
+    share = h.frac[inside, s.shift, :].sum(axis=1).astype(float)
+    expected = float(s.category_shift_share[h.cat[inside]].mean())
+    return (
+        f"eigen uren van deze plek: {round(100 * float(share.mean()))}% van de incidenten hier "
+        f"viel in de uren van deze dienst (voor deze soorten elders {round(100 * expected)}%)"
+    )
+
+
 def hotspot_reasons(
     h: History,
     s: CellScores,
@@ -107,12 +131,16 @@ def hotspot_reasons(
         n = counts[top]
         if n >= sel.structural_min:
             reasons.append(
-                f"structureel hoog: {n} {rules.noun(top, n, labels.get(top))} in 12 maanden"
+                f"structureel hoog: {n} {rules.noun(top, n, labels.get(top))} in "
+                f"{_months(rules)} maanden"
             )
+        own = own_hours_reason(h, s, members, inside, rules)
+        if own:
+            reasons.append(own)
         mine = inside[cats == top]
         share = float(h.frac[mine, s.shift, :].sum()) / mine.size
         day_share = h.shifts[s.shift].hours / 24
-        if n >= 3 and share >= 1.2 * day_share:
+        if not own and n >= 3 and share >= 1.2 * day_share:
             reasons.append(
                 f"{round(100 * share)}% van de {rules.noun(top, 2, labels.get(top))} hier valt "
                 f"in de uren van deze dienst"
@@ -124,7 +152,7 @@ def hotspot_reasons(
                 f"{nl_number(factor)}× zo vaak voor als gemiddeld"
             )
     if not reasons:
-        reasons.append(f"{inside.size} incidenten in 12 maanden in en rond dit gebied")
+        reasons.append(f"{inside.size} incidenten in {_months(rules)} maanden in dit gebied")
     return reasons
 
 

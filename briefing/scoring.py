@@ -3,8 +3,9 @@
 For a cut-off ``c`` (the shift's start), only incidents known before ``c`` count. Per category
 ``k`` and cell ``j`` (all terms are rates per day, so they can be added):
 
-- **long-term level** ``L``: incidents that began in the last ``long_term_days``, divided by that
-  many days;
+- **long-term level** ``L``: incidents that began in the last ``long_term_days``, each weighted
+  ``2^(-age / long_term_half_life_days)`` (0: no decay) and divided by the sum of those weights over
+  the days (a rate per day that lets older years count less instead of ending at a hard edge);
 - **recent activity** ``R``: incidents of the last ``recent_days``, each weighted
   ``2^(-age / recent_half_life_days)`` and divided by the sum of those weights over the days
   (an exponentially decaying rate, as in prospective hotspotting);
@@ -17,6 +18,12 @@ For a cut-off ``c`` (the shift's start), only incidents known before ``c`` count
 - **time of shift**: each incident counts with ``r = β r_i + (1 - β) r̄_k``: ``r_i`` is the aoristic
   share of its window in the shift's hours divided by the share of the day the shift lasts
   (1: no preference), ``r̄_k`` the category's mean, ``β = profile_shrinkage``;
+- **this cell's own hours** (``cell_profile``): the share ``S_j / N_j`` of the cell's incidents
+  (decay-weighted) that fell in the shift's hours, shrunk towards the share its category mix
+  predicts, ``P_j / N_j``, by ``m = cell_profile_prior`` incidents of evidence (empirical Bayes):
+  ``q_j = (S_j + m P_j / N_j) / (N_j + m)``; the cell's level is multiplied by
+  ``ρ_j = q_j / (P_j / N_j)`` (1: hours like its categories elsewhere; a station and a nightlife
+  street differ). Cells without incidents keep 1;
 - **weekday**: the category's aoristic share of shift time on this weekday, with
   ``weekday_pseudocount`` incidents of evenly spread prior, times 7 (1: no preference);
 - **near repeat** ``N`` for the near-repeat categories: every incident of the last
@@ -38,7 +45,7 @@ from scipy import ndimage
 
 from briefing.grid import block_sum, disk_kernel, eb_smooth, persistence_share, smooth
 from briefing.history import History
-from briefing.params import Rules
+from briefing.params import Rules, ScoringParams
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -54,9 +61,11 @@ class CellScores:
     weekday: int
     total: FloatArray
     per_category: FloatArray
-    long_term: FloatArray
-    recent: FloatArray
+    long_term: FloatArray  # before neighbour smoothing, after policy and weekday
+    recent: FloatArray  # before neighbour smoothing, after policy and weekday
     near_repeat: FloatArray
+    own_hours: FloatArray  # ρ per cell (1 without a cell profile)
+    category_shift_share: FloatArray  # per category: mean share of a window in the shift's hours
     evidence: FloatArray
     weekday_factor: FloatArray
     used: IntArray  # indices into the history of the incidents that entered
@@ -72,6 +81,29 @@ def used_incidents(h: History, cutoff_s: int, days: int) -> IntArray:
     i0, i1 = np.searchsorted(h.begin_s, [cutoff_s - days * DAY_S, cutoff_s], side="left")
     idx = np.arange(i0, i1)
     return idx[h.usable[i0:i1] & (h.known_s[i0:i1] < cutoff_s)]
+
+
+def own_hours(
+    cell: IntArray,
+    share: FloatArray,
+    prior: FloatArray,
+    weight: FloatArray,
+    size: int,
+    sp: ScoringParams,
+) -> FloatArray:
+    """``ρ_j`` per cell (see the module text): ``share`` is each incident's share of its window in
+    the shift's hours, ``prior`` its category's mean share, ``weight`` its decay weight."""
+    if not sp.cell_profile or cell.size == 0:
+        return np.ones(size)
+    n = np.bincount(cell, weights=weight, minlength=size)
+    s = np.bincount(cell, weights=weight * share, minlength=size)
+    p = np.bincount(cell, weights=weight * prior, minlength=size)
+    m = sp.cell_profile_prior
+    has = (n > 0) & (p > 0)
+    safe_n = np.where(has, n, 1.0)
+    expected = np.where(has, p, 1.0) / safe_n
+    q = (s + m * expected) / (safe_n + m)
+    return np.where(has, q / expected, 1.0)
 
 
 def score_cells(h: History, cutoff_s: int, shift: int, weekday: int, rules: Rules) -> CellScores:
@@ -104,23 +136,33 @@ def score_cells(h: History, cutoff_s: int, shift: int, weekday: int, rules: Rule
         counts = np.bincount(k, weights=w, minlength=ncat * size)
         return np.asarray(counts, dtype=np.float64).reshape(ncat, *shape)
 
-    long_term = raster(r) / sp.long_term_days
-    recent_mask = age < sp.recent_days
-    decay = np.exp2(-age / sp.recent_half_life_days)
-    recent = raster(r * decay, recent_mask) / decay_norm(sp.recent_days, sp.recent_half_life_days)
+    if sp.long_term_half_life_days > 0:
+        lt_decay = np.exp2(-age / sp.long_term_half_life_days)
+        lt_norm = decay_norm(sp.long_term_days, sp.long_term_half_life_days)
+    else:
+        lt_decay, lt_norm = np.ones(idx.size), float(sp.long_term_days)
+    long_term = raster(r * lt_decay) / lt_norm
+    own = own_hours(cell, r_inc * day_share, r_bar[cat] * day_share, lt_decay, size, sp)
     rho = sp.recent_share
+    if rho > 0:
+        recent_mask = age < sp.recent_days
+        decay = np.exp2(-age / sp.recent_half_life_days)
+        norm = decay_norm(sp.recent_days, sp.recent_half_life_days)
+        recent = raster(r * decay, recent_mask) / norm
+    else:
+        recent = np.zeros_like(long_term)
+    # the smoothing is linear for a fixed share kept, so the mix is smoothed once
+    mix = (1 - rho) * long_term + rho * recent
     if sp.adaptive_smoothing:
         # how much of its own level a cell keeps: per category, from the plain counts of the
         # older and the newer half of the long-term window
         newer = age < sp.long_term_days / 2
         ones = np.ones(idx.size)
-        own = persistence_share(raster(ones, ~newer), raster(ones, newer), sp.neighbour_weight)
-        long_term = eb_smooth(long_term, sp.neighbour_weight, own)
-        recent = eb_smooth(recent, sp.neighbour_weight, own)
+        keep = persistence_share(raster(ones, ~newer), raster(ones, newer), sp.neighbour_weight)
+        mix = eb_smooth(mix, sp.neighbour_weight, keep)
     else:
-        long_term = smooth(long_term, sp.neighbour_weight)
-        recent = smooth(recent, sp.neighbour_weight)
-    base = (1 - rho) * long_term + rho * recent
+        mix = smooth(mix, sp.neighbour_weight)
+    base = mix * own.reshape(shape)
 
     nr_cats = np.isin(np.array(h.categories, dtype=object), list(nr.categories))
     nr_mask = nr_cats[cat] & (age < nr.days)
@@ -144,6 +186,8 @@ def score_cells(h: History, cutoff_s: int, shift: int, weekday: int, rules: Rule
         long_term=(long_term.reshape(ncat, size) * comp_policy).sum(0),
         recent=(recent.reshape(ncat, size) * comp_policy).sum(0),
         near_repeat=(near.reshape(ncat, size) * comp_policy).sum(0),
+        own_hours=own,
+        category_shift_share=r_bar * day_share,
         evidence=block_sum(counts).reshape(size),
         weekday_factor=factor,
         used=idx,

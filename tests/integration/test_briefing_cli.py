@@ -142,10 +142,18 @@ def test_briefing_and_backtest_end_to_end(db_url: str, tmp_path: Path, test_data
     assert all(
         {"hit_rate", "pai"} <= set(m["shift"]) | set(m["horizon"]) for m in report["methods"]
     )
+    equal = report["equal_area"]
+    assert [s["share"] for s in equal["shares"]] == [0.005, 0.01, 0.02]
+    assert set(equal["hotspot_area"]["ratios"]) == {
+        "vis_vs_naive_365d_125m",
+        "vis_vs_naive_365d_fine",
+    }
+    assert {"hits", "pai"} <= set(equal["hotspot_area"]["methods"]["vis"])
     table = vis(
         "backtest", "--from", "2017-03-10", "--to", "2017-03-12", db_url=db_url, cwd=tmp_path
     )
     assert table.returncode == 0 and "Prospective hotspotting" in table.stdout
+    assert "Gelijke oppervlakte" in table.stdout
 
 
 def test_loading_stops_strictly_at_the_cut_off(engine: Engine, test_data: Path) -> None:

@@ -60,6 +60,10 @@ def plain_rules(**scoring: object) -> Rules:
         recent_share=0.0,
         weekday_pseudocount=1e12,
         default_weight=1.0,
+        adaptive_smoothing=False,
+        long_term_days=365,
+        long_term_half_life_days=0.0,
+        cell_profile=False,
     )
     params.update(scoring)
     return Rules(
@@ -287,7 +291,7 @@ def test_single_old_incident_never_makes_a_hotspot() -> None:
     h = prepare(frame, grid=GRID, shifts=SHIFTS, timezone=TZ, rules=Rules())
     s = score_cells(h, int(CUTOFF.timestamp()), 2, 5, Rules())
     assert s.total.max() > 0
-    assert select_cells(s, Rules().selection).size == 0
+    assert select_cells(s, h.frame, Rules().selection).size == 0
 
 
 # --- the rules file ---------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,7 +14,7 @@ import pytest
 from briefing.backtest import hit_rate_and_pai, run_backtest
 from briefing.compose import BriefingContext, build_briefing
 from briefing.history import prepare
-from briefing.params import Rules, ShiftDef
+from briefing.params import Rules, ShiftDef, load_rules
 from briefing.render import render_html, render_text
 from vis.geo import Grid
 
@@ -52,8 +53,12 @@ def history_frame(seed: int = 1, n: int = 400) -> pd.DataFrame:
     return frame
 
 
+#: The shipped rules: the invariants hold on the production path.
+PRODUCTION = load_rules(Path(__file__).resolve().parents[2] / "config" / "rules.toml")
+
+
 def brief(frame: pd.DataFrame, rules: Rules | None = None) -> dict[str, object]:
-    r = rules or Rules()
+    r = rules or PRODUCTION
     h = prepare(frame, grid=GRID, shifts=SHIFTS, timezone=TZ, rules=r)
     return build_briefing(h, r, DAY, "avond", CTX)
 
@@ -140,7 +145,7 @@ def test_backtest_counts_recomputed_independently() -> None:
     frame = history_frame(seed=3, n=600)
     frame["begin_at"] = frame["begin_at"] + pd.Timedelta(days=20)  # part of it after the start
     frame["known_at"] = frame["begin_at"] + pd.Timedelta(hours=2)
-    rules = Rules()
+    rules = PRODUCTION
     h = prepare(frame, grid=GRID, shifts=SHIFTS, timezone=TZ, rules=rules)
     study = np.zeros(h.frame.size, dtype=bool)
     study[np.unique(h.cell[h.usable])] = True
@@ -165,7 +170,8 @@ def test_backtest_counts_recomputed_independently() -> None:
             # highest count first; ties by row, then column (the grid's flat order)
             parts = counts["cell"].str.split("_", expand=True)
             counts = counts.assign(col=parts[1].astype(int), row=parts[2].astype(int))
-            top = counts.sort_values(["n", "row", "col"], ascending=[False, True, True]).head(10)
+            ranked = counts.sort_values(["n", "row", "col"], ascending=[False, True, True])
+            top = ranked.head(rules.selection.top_n)
             chosen = set(top["cell"])
             chosen_total += len(chosen)
             target = used[(used["begin_at"] >= start) & (used["begin_at"] < end)]

@@ -121,6 +121,10 @@ def format_backtest(report: dict[str, Any]) -> str:
             f"doelen: {first['shift']['targets']} incidenten in de diensten, "
             f"{first['horizon']['targets']} in de {report['horizon_days']} dagen erna (gestapeld)"
         )
+    if "equal_area" in report:
+        from briefing.equal_area import format_equal_area
+
+        lines.append(format_equal_area(report["equal_area"]))
     return "\n".join(lines)
 
 

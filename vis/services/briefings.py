@@ -16,7 +16,7 @@ from briefing.aoristic import shift_window
 from briefing.backtest import run_backtest
 from briefing.compose import BriefingContext, build_briefing
 from briefing.grid import Frame
-from briefing.history import History, prepare
+from briefing.history import History, prepare, scoring_grid
 from briefing.params import Rules, ShiftDef, load_rules, rules_version
 from vis.areas import load_areas
 from vis.briefing_store import load_incidents, store_briefing
@@ -47,6 +47,7 @@ def rules_setup(settings: Settings) -> RulesSetup:
         shifts={s.name for s in shifts},
     )
     grid = Grid(settings.geo.cell_size_m, settings.geo.grid_origin_x, settings.geo.grid_origin_y)
+    grid = scoring_grid(grid, rules)  # the finest lattice the rules score on
     return RulesSetup(rules, rules_version(path.read_bytes()), shifts, grid)
 
 
@@ -141,6 +142,8 @@ def backtest_report(
         study[np.unique(h.cell[h.usable])] = True
     days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
     results = run_backtest(h, setup.rules, days, study)
+    from briefing.equal_area import run_equal_area
+
     return {
         "from": first.isoformat(),
         "to": last.isoformat(),
@@ -148,4 +151,5 @@ def backtest_report(
         "top_n": setup.rules.selection.top_n,
         "horizon_days": setup.rules.backtest.horizon_days,
         "methods": [r.as_dict() for r in results],
+        "equal_area": run_equal_area(h, setup.rules, days, study),
     }
