@@ -300,6 +300,14 @@ users = Table(
     Column("locked_until", UtcDateTime()),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("password_changed_at", UtcDateTime(), nullable=False),
+    Column(
+        "session_epoch",
+        Integer,
+        nullable=False,
+        default=0,
+        server_default="0",
+        comment="Raised when the user's open sessions must end (migration 0007)",
+    ),
 )
 
 audit_log = Table(

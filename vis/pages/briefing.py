@@ -6,19 +6,18 @@ from functools import partial
 
 import streamlit as st
 
-from vis import audit
 from vis.pages import briefing_parts as parts
 from vis.pages.common import (
     PRINT_CSS,
     freshness_banner,
     freshness_text,
     inject_css,
-    log,
     require,
     resources,
     shift_labels,
     tr,
 )
+from vis.pages.download import download_button
 from vis.pages.kpi import kpis
 from vis.pages.maps import show_map, spot_areas
 from vis.pages.pdf import briefing_pdf
@@ -57,14 +56,17 @@ def main() -> None:
         parts.show_priorities(hotspots, areas)
     parts.show_incidents(res, notable)
     fresh_text = freshness_text(fresh, now)
-    st.download_button(
+    download_button(
         tr("brief.pdf"),
-        # Laid out only when clicked: fpdf2 costs ~0.1 s, too much for every rerun.
-        data=partial(briefing_pdf, parts.pdf_document(res, row, tiles, notable, fresh_text, areas)),
+        # Laid out only when fetched: fpdf2 costs ~0.1 s, too much for every rerun.
+        build=partial(
+            briefing_pdf, parts.pdf_document(res, row, tiles, notable, fresh_text, areas)
+        ),
         file_name=f"briefing-{row.date:%Y-%m-%d}-{row.shift}.pdf",
         mime="application/pdf",
-        on_click=log,
-        args=(audit.DOWNLOAD, f"briefing:{row.id}:pdf"),
+        target=f"briefing:{row.id}:pdf",
+        roles=("supervisor",),
+        key="brief_pdf",
         icon=":material/picture_as_pdf:",
     )
     st.caption(tr("brief.print"))

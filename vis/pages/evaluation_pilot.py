@@ -31,8 +31,8 @@ from briefing.evaluation.config import (
     parse_pilots,
 )
 from briefing.evaluation.report import PilotReport
-from vis import audit
 from vis.pages.common import Resources, current_user, log, md, resources, tr
+from vis.pages.download import download_button
 
 REPORT_KEY = "vis_pilot_report"
 SAVED_KEY = "vis_pilot_saved"
@@ -198,15 +198,16 @@ def _exports(report: PilotReport) -> None:
     }
     columns = st.columns(len(mimes))
     for column, (fmt, mime) in zip(columns, mimes.items(), strict=True):
-        column.download_button(
+        download_button(
             tr(f"ep.export.{fmt}"),
-            data=partial(export_bytes, report, fmt),  # built only when clicked
+            build=partial(export_bytes, report, fmt),  # built only when fetched
             file_name=f"evaluatie-{name}.{fmt}",
             mime=mime,
-            on_click=log,
-            args=(audit.DOWNLOAD, f"pilot:{name}:{fmt}"),
+            target=f"pilot:{name}:{fmt}",
+            roles=("evaluator", "admin"),
             icon=":material/download:",
             key=f"ep_export_{fmt}",
+            where=column,
         )
 
 
