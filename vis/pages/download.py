@@ -74,8 +74,12 @@ def download_button(
                 browser=_browser(),
                 client=client_id(),
                 engine=resources().engine,
+                ttl=resources().app.download_link_s,
             )
-            st.session_state[link_key] = (grant.token, time.time() + downloads.GRANT_TTL)
+            st.session_state[link_key] = (
+                grant.token,
+                time.time() + resources().app.download_link_s,
+            )
     shown = st.session_state.get(link_key)
     if not isinstance(shown, tuple):
         return
@@ -87,5 +91,5 @@ def download_button(
     text = h(tr("dl.link", name=file_name))
     place.html(
         f'<a class="vis-download" href="{href}" download="{h(file_name)}">{text}</a>'
-        f'<br><small>{h(tr("dl.once"))}</small>'
+        f"<br><small>{h(tr('dl.once'))}</small>"
     )
