@@ -352,6 +352,7 @@ audit_anchor = Table(
     Column("last_hash", String(64), nullable=False, comment="Its hash: the next prev_hash"),
     Column("purged", Integer, nullable=False, comment="Entries purged with this anchor"),
     Column("at", UtcDateTime(), nullable=False),
+    Column("mac", String(64), comment="HMAC of the anchor with the audit key (migration 0007)"),
 )
 
 # --- login throttling per client (migration 0004) -----------------------------------------------

@@ -1,4 +1,5 @@
-"""users.session_epoch: a disable, role change, lockout or "log out everywhere" ends open sessions
+"""users.session_epoch (a disable, role change, lockout or "log out everywhere" ends open
+sessions) and audit_anchor.mac (the retention anchor's HMAC)
 
 Revision ID: 0007
 Revises: 0005
@@ -29,6 +30,19 @@ def upgrade() -> None:
         )
 
 
+    with op.batch_alter_table("audit_anchor") as batch:
+        batch.add_column(
+            sa.Column(
+                "mac",
+                sa.String(length=64),
+                nullable=True,
+                comment="HMAC of the anchor with the audit key",
+            )
+        )
+
+
 def downgrade() -> None:
+    with op.batch_alter_table("audit_anchor") as batch:
+        batch.drop_column("mac")
     with op.batch_alter_table("users") as batch:
         batch.drop_column("session_epoch")
