@@ -182,8 +182,9 @@ def test_evaluator_xlsx_through_the_route_and_the_browser_saves_it(
     browser: Any, server: tuple[str, str]
 ) -> None:
     base, db_url = server
-    page = _open(browser, base, "evaluator")
-    page.get_by_text("Pilot", exact=True).first.click()
+    page = _open(browser, base, "evaluator", "evaluatie")
+    views = page.get_by_test_id("stMainBlockContainer").get_by_test_id("stButtonGroup")
+    views.get_by_text("Pilot", exact=True).click(timeout=60_000)
     button = page.get_by_role("button", name="Excel (XLSX)").first
     button.wait_for(state="visible", timeout=60_000)
     settled(page)
