@@ -13,6 +13,7 @@ if __name__ == "__main__":
 
     run()
 else:
-    from vis.web import middleware, routes
+    from vis.web import middleware, redact_session_ids, routes
 
+    redact_session_ids()
     app = st.App(__file__, routes=routes(), middleware=middleware())

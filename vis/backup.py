@@ -34,6 +34,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 
+from vis.db.engine import PRIVATE_MODE
+
 
 class BackupError(RuntimeError):
     """A backup or restore could not be made; the message is one line for the operator."""
@@ -117,6 +119,7 @@ def backup_sqlite(url: URL, target: Path, busy_timeout_ms: int) -> BackupResult:
         _copy_sqlite(db, tmp, busy_timeout_ms)
         _single_file(tmp)
         revision = _check_sqlite(tmp)
+        tmp.chmod(PRIVATE_MODE)  # a copy of password hashes, police data and the audit log
         os.replace(tmp, target)
     except (sqlite3.Error, OSError) as exc:
         raise BackupError(f"backup mislukt: {exc}") from exc
@@ -139,6 +142,7 @@ def restore_sqlite(url: URL, source: Path, busy_timeout_ms: int) -> BackupResult
         if db.exists():
             _copy_sqlite(tmp, db, busy_timeout_ms)
         else:
+            tmp.chmod(PRIVATE_MODE)
             os.replace(tmp, db)
     except (sqlite3.Error, OSError) as exc:
         raise BackupError(f"terugzetten mislukt: {exc}") from exc
@@ -225,6 +229,7 @@ def backup_postgresql(url: URL, target: Path) -> BackupResult:
     try:
         _run(["pg_dump", "-Fc", "--no-owner", *_schema_args(url), "-f", str(tmp)], env, "pg_dump")
         _run(["pg_restore", "-l", str(tmp)], env, "controle van de backup")
+        tmp.chmod(PRIVATE_MODE)
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)

@@ -182,6 +182,33 @@ async def download(request: Any) -> Any:
     return Response(data, media_type=grant.mime, headers=headers)
 
 
+_SESSION_ID = re.compile(
+    r"\b([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.IGNORECASE
+)
+
+
+def redact_session_ids() -> None:
+    """Keep Streamlit's session ids (UUIDs) out of every log line: only their first 8 characters
+    remain, as in the audit log. Whoever holds a full id can try to take the session over."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "vis_redacts", False):
+        return
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return record
+        if _SESSION_ID.search(message):
+            record.msg = _SESSION_ID.sub(r"\1-…", message)
+            record.args = ()
+        return record
+
+    factory.vis_redacts = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
+
+
 def routes() -> list[Any]:
     from starlette.routing import Route
 

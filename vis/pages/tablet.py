@@ -24,6 +24,7 @@ from vis.pages.common import (
     require,
     resources,
     shift_labels,
+    still_allowed,
     tr,
 )
 from vis.pages.maps import show_map, spot_areas
@@ -48,6 +49,8 @@ def _card_html(spot: dict[str, Any], area: str | None, visits: int) -> str:
 
 
 def _record(res: Resources, user: User, row: BriefingRow, spot: dict[str, Any], hid: str) -> None:
+    if not still_allowed(user):  # a callback runs before the shell ends a revoked session
+        return
     key = f"tab_last_{row.id}_{hid}"
     if time.monotonic() - float(st.session_state.get(key, -1e9)) < DEBOUNCE_S:
         return
