@@ -51,18 +51,20 @@ def _open(browser: Any, base: str, user: str) -> Page:
     page = context.new_page()
     page.set_default_timeout(30_000)
     login(page, base, user)
-    expect(page.get_by_role("button", name="Uitloggen", exact=True)).to_be_attached()
+    expect(page.get_by_role("button", name="Uitloggen", exact=True)).to_be_attached(
+        timeout=60_000
+    )
     settled(page)
     return page
 
 
 def _interact(page: Page) -> None:
     """A desktop user's next interaction: switching the language in the sidebar."""
-    page.get_by_test_id("stSidebarUserContent").get_by_text("English", exact=True).click()
+    page.get_by_test_id("stSidebarUserContent").locator("button", has_text="English").click()
 
 
 def _ended(page: Page, notice: str = ENDED_EN) -> None:
-    expect(page.get_by_text(notice)).to_be_visible()
+    expect(page.get_by_text(notice)).to_be_visible(timeout=30_000)
     expect(page.get_by_role("button", name="Uitloggen", exact=True)).to_have_count(0)
     expect(page.locator('[data-testid="stDeckGlJsonChart"]')).to_have_count(0)
 
@@ -76,7 +78,7 @@ def test_a_disabled_handhavers_tablet_shows_nothing_at_its_next_tap(
     page.set_default_timeout(30_000)
     login(page, base, "handhaver")
     visit = page.get_by_role("button", name="Ik ben hier geweest").first
-    expect(visit).to_be_visible()
+    expect(visit).to_be_visible(timeout=60_000)
     settled(page)
     set_disabled(engine, "handhaver", True)
     try:
