@@ -150,6 +150,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "tab.visit": ("Ik ben hier geweest", "I have been here"),
     "tab.duration": ("Duur (minuten, optioneel)", "Duration (minutes, optional)"),
     "tab.note": ("Notitie (optioneel, eigen woorden)", "Note (optional, own words)"),
+    "tab.note_hint": (
+        "Geen namen, kentekens of adressen; na {days} dagen gewist",
+        "No names, number plates or addresses; erased after {days} days",
+    ),
     "tab.saved": (
         "Bezoek aan hotspot {rank} vastgelegd om {time}.",
         "Visit to hotspot {rank} recorded at {time}.",

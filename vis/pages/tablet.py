@@ -105,7 +105,12 @@ def main() -> None:
                     step=5,
                     key=f"dur_{row.id}_{hid}",
                 )
-                c2.text_input(tr("tab.note"), max_chars=200, key=f"note_{row.id}_{hid}")
+                c2.text_input(
+                    tr("tab.note"),
+                    max_chars=200,
+                    key=f"note_{row.id}_{hid}",
+                    placeholder=tr("tab.note_hint", days=res.settings.retention.visit_notes_days),
+                )
                 st.form_submit_button(
                     tr("tab.visit"),
                     type="primary",
