@@ -139,9 +139,47 @@ def password_problems(password: str, username: str, min_length: int = 12) -> lis
     if len(username) >= 3 and username.lower() in lowered:
         problems.append("niet de gebruikersnaam bevatten")
     letters = "".join(c for c in lowered if c.isalpha())
-    if lowered in COMMON_PASSWORDS or letters in COMMON_WORDS or len(set(password)) < 5:
+    if (
+        lowered in COMMON_PASSWORDS
+        or letters in COMMON_WORDS
+        or len(set(password)) < 5
+        or is_common_pattern(password)
+    ):
         problems.append("geen veelgebruikt of eentonig wachtwoord")
     return problems
+
+
+_LEET = str.maketrans(
+    {"@": "a", "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "$": "s", "7": "t"}
+)
+
+
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """The shipped list (``vis/data/common_passwords.txt``) and :data:`COMMON_WORDS`."""
+    from importlib.resources import files
+
+    text = files("vis").joinpath("data/common_passwords.txt").read_text(encoding="utf-8")
+    listed = {ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")}
+    return frozenset(listed | COMMON_WORDS)
+
+
+def is_common_pattern(password: str) -> bool:
+    """A common word (leetspeak undone) with only digits, punctuation and at most two more
+    letters around it: "P@ssw0rd2024", "Summer2024!!", "Januari2025!", "Handhaver1!x"."""
+    lowered = password.lower()
+    plain = lowered.translate(_LEET)
+    for word in common_words():
+        if len(word) < 4:
+            continue
+        for text in (lowered, plain):
+            at = text.find(word)
+            if at < 0:
+                continue
+            rest = lowered[:at] + lowered[at + len(word) :]
+            if sum(c.isalpha() for c in rest) <= 2:
+                return True
+    return False
 
 
 def _clean_username(username: str) -> str:
