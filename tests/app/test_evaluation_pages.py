@@ -194,6 +194,35 @@ def test_evaluator_edits_pilot_definitions(
     _no_raw_html(at)
 
 
+def test_a_pilot_label_with_a_delete_character_never_breaks_pilots_toml(
+    app_db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    folder = tmp_path / "config"
+    shutil.copytree(PROJECT_ROOT / "config", folder)
+    monkeypatch.setenv("VIS_DATABASE_URL", app_db)
+    monkeypatch.setenv("VIS_CONFIG", str(folder / "vis.toml"))
+    monkeypatch.setenv("VIS_APP_CONFIG", str(PROJECT_ROOT / "config" / "app.toml"))
+    pilots = folder / "pilots.toml"
+    at = _open("evaluator", "pilot")
+    k = "ep_f_new_"
+    at.text_input(key=f"{k}name").input("proef-del")
+    at.text_input(key=f"{k}label").input("Proef\x7fpilot\x1b[31m")
+    at.date_input(key=f"{k}bs").set_value(dt.date(2016, 1, 1))
+    at.date_input(key=f"{k}be").set_value(dt.date(2016, 6, 30))
+    at.date_input(key=f"{k}ps").set_value(dt.date(2017, 1, 1))
+    at.date_input(key=f"{k}pe").set_value(dt.date(2017, 6, 30))
+    at.selectbox(key=f"{k}kind_treatment").set_value("wijken")
+    at.text_input(key=f"{k}codes_treatment").input("WK030701")
+    at.selectbox(key=f"{k}kind_control").set_value("rest")
+    at.button(key=f"{k}save").click().run()
+    assert not at.exception, at.exception
+    config = load_pilots(pilots)  # still parses, whatever the page said
+    saved = any("opgeslagen" in s.value and "Niet" not in s.value for s in at.success)
+    assert saved == ("proef-del" in config.names())
+    if saved:
+        assert config.pilot("proef-del").label == "Proef\x7fpilot\x1b[31m"
+
+
 def test_unreadable_database_gives_a_plain_error(
     app_env: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

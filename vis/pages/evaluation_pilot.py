@@ -240,9 +240,18 @@ def save_pilot(res: Resources, config: PilotConfig | None, raw: dict[str, Any]) 
         wijken = load_areas(conn, res.municipality, dt.date.today().year)["code"]
     check_codes(new, wijken, set(gebieden(res.settings).values()))
     text = dump_pilots(new)
+    try:  # what is written must read back as the same pilots, or nothing is written
+        again = parse_pilots(tomllib.loads(text), known_categories=known)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"pilots.toml zou onleesbaar worden ({exc}); niets opgeslagen") from exc
+    if again != new:
+        raise ValueError("pilots.toml zou anders teruggelezen worden; niets opgeslagen")
     path = res.settings.resolve("pilots.toml")
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
+    with open(tmp, "w", encoding="utf-8") as out:  # atomic: a whole file or the old one
+        out.write(text)
+        out.flush()
+        os.fsync(out.fileno())
     os.replace(tmp, path)
     return new
 
