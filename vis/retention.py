@@ -223,7 +223,7 @@ def _purge_audit(conn: Connection, cutoff: dt.datetime, now: dt.datetime, rep: P
     last_hash = conn.execute(select(audit_log.c.hash).where(audit_log.c.id == last_old)).scalar()
     done = conn.execute(delete(audit_log).where(audit_log.c.id <= last_old))
     key = audit.audit_key()
-    mac = audit.anchor_mac(key, last_old, last_hash, done.rowcount, now) if key else None
+    mac = audit.anchor_mac(key, last_old, str(last_hash), done.rowcount, now) if key else None
     conn.execute(
         insert(audit_anchor).values(
             last_id=last_old, last_hash=last_hash, purged=done.rowcount, at=now, mac=mac

@@ -237,7 +237,7 @@ class SecuritySettings(_Frozen):
         default_factory=list,
         description=(
             "Addresses or networks of reverse proxies whose X-Forwarded-For/-Proto `vis serve` "
-            "trusts (e.g. [\"10.0.0.5\"]); none by default: the TCP peer is the client."
+            'trusts (e.g. ["10.0.0.5"]); none by default: the TCP peer is the client.'
         ),
     )
 

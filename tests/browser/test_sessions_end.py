@@ -51,16 +51,16 @@ def _open(browser: Any, base: str, user: str) -> Page:
     page = context.new_page()
     page.set_default_timeout(30_000)
     login(page, base, user)
-    expect(page.get_by_role("button", name="Uitloggen", exact=True)).to_be_attached(
-        timeout=60_000
-    )
+    expect(page.get_by_role("button", name="Uitloggen", exact=True)).to_be_attached(timeout=60_000)
     settled(page)
     return page
 
 
 def _interact(page: Page) -> None:
     """A desktop user's next interaction: switching the language in the sidebar."""
-    page.get_by_test_id("stSidebarUserContent").locator("button", has_text="English").click()
+    page.get_by_test_id("stSidebarUserContent").locator("button", has_text="English").click(
+        timeout=60_000, force=True
+    )
 
 
 def _ended(page: Page, notice: str = ENDED_EN) -> None:
