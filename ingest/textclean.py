@@ -4,6 +4,10 @@ A BVH extract may carry C0 control characters (U+0000 to U+001F) and DEL (U+007F
 a NUL that PostgreSQL cannot store in text, a stray tab or line break inside a quoted street. The
 stored text fields are cleaned of them (a line break or tab becomes a space, the others go), so
 the database only ever holds printable text. Only chunks that hold such a byte at all pay for it.
+
+Invisible format characters go too: the bidirectional controls (U+061C, U+200E, U+200F,
+U+202A-U+202E, U+2066-U+2069), with which a street name can show reversed ("Trojan Source"), and
+the zero-width ones (U+200B-U+200D, U+2060, U+FEFF), which make two equal-looking names differ.
 """
 
 from __future__ import annotations
@@ -20,8 +24,9 @@ from ingest import arrowrows as ar
 #: 0x1c-0x1f): a run of them becomes one space.
 _SPACING = r"[\x09-\x0d\x1c-\x1f]+"
 #: The other controls and DEL: removed.
-_OTHER = r"[\x00-\x08\x0e-\x1b\x7f]"
-_ANY = r"[\x00-\x1f\x7f]"
+_INVISIBLE = "\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff"
+_OTHER = r"[\x00-\x08\x0e-\x1b\x7f" + _INVISIBLE + "]"
+_ANY = r"[\x00-\x1f\x7f" + _INVISIBLE + "]"
 _SPACING_RE = re.compile(_SPACING)
 _OTHER_RE = re.compile(_OTHER)
 
@@ -32,7 +37,14 @@ def may_hold_controls(values: pa.Array) -> bool:
     if not len(values) or not len(data):
         return False
     used = data[int(starts[0]) : int(starts[-1] + lengths[-1])]
-    return bool((used < 0x20).any() or (used == 0x7F).any())
+    # 0xD8, 0xE2 and 0xEF lead the UTF-8 of the invisible format characters (and of others).
+    return bool(
+        (used < 0x20).any()
+        or (used == 0x7F).any()
+        or (used == 0xD8).any()
+        or (used == 0xE2).any()
+        or (used == 0xEF).any()
+    )
 
 
 def has_controls(values: pa.Array) -> np.ndarray:

@@ -26,7 +26,18 @@ class AppSettings(BaseModel):
         "nl", description="Language of the UI until a user switches it (nl or en)."
     )
     session_timeout_min: int = Field(
-        480, ge=1, description="Minutes of inactivity after which a desktop session logs out."
+        480,
+        ge=1,
+        description=(
+            "Minutes of inactivity after which a desktop session logs out (480: one office "
+            "shift; supervisors keep the briefing open beside other work)."
+        ),
+    )
+    download_link_s: float = Field(
+        60.0,
+        gt=0,
+        le=600,
+        description="Seconds a download link (one use, one browser) stays valid after its click.",
     )
     tablet_session_timeout_min: int = Field(
         15,

@@ -88,6 +88,9 @@ class AuthError(ValueError):
 class User:
     username: str
     role: str
+    #: The user's ``session_epoch`` when the session started: a session whose epoch is no longer
+    #: the user's ends (:func:`session_still_valid`).
+    epoch: int = 0
 
 
 @dataclass(frozen=True)
@@ -136,9 +139,47 @@ def password_problems(password: str, username: str, min_length: int = 12) -> lis
     if len(username) >= 3 and username.lower() in lowered:
         problems.append("niet de gebruikersnaam bevatten")
     letters = "".join(c for c in lowered if c.isalpha())
-    if lowered in COMMON_PASSWORDS or letters in COMMON_WORDS or len(set(password)) < 5:
+    if (
+        lowered in COMMON_PASSWORDS
+        or letters in COMMON_WORDS
+        or len(set(password)) < 5
+        or is_common_pattern(password)
+    ):
         problems.append("geen veelgebruikt of eentonig wachtwoord")
     return problems
+
+
+_LEET = str.maketrans(
+    {"@": "a", "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "$": "s", "7": "t"}
+)
+
+
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """The shipped list (``vis/data/common_passwords.txt``) and :data:`COMMON_WORDS`."""
+    from importlib.resources import files
+
+    text = files("vis").joinpath("data/common_passwords.txt").read_text(encoding="utf-8")
+    listed = {ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")}
+    return frozenset(listed | COMMON_WORDS)
+
+
+def is_common_pattern(password: str) -> bool:
+    """A common word (leetspeak undone) with only digits, punctuation and at most two more
+    letters around it: "P@ssw0rd2024", "Summer2024!!", "Januari2025!", "Handhaver1!x"."""
+    lowered = password.lower()
+    plain = lowered.translate(_LEET)
+    for word in common_words():
+        if len(word) < 4:
+            continue
+        for text in (lowered, plain):
+            at = text.find(word)
+            if at < 0:
+                continue
+            rest = lowered[:at] + lowered[at + len(word) :]
+            if sum(c.isalpha() for c in rest) <= 2:
+                return True
+    return False
 
 
 def _clean_username(username: str) -> str:
@@ -250,14 +291,20 @@ def settle_login(
         locked_until = None
         if failed >= max_failed:
             locked_until = now + lockout
-            values = {"failed_logins": 0, "locked_until": locked_until}
+            # A lockout also ends the user's open sessions (someone may be guessing elsewhere
+            # while the account is in use).
+            values = {
+                "failed_logins": 0,
+                "locked_until": locked_until,
+                "session_epoch": users.c.session_epoch + 1,
+            }
         conn.execute(update(users).where(users.c.id == row.id).values(**values))
         return LoginResult(None, "wrong_password", locked_until)
     values = {"failed_logins": 0, "locked_until": None}
     if _hasher().check_needs_rehash(row.password_hash):
         values["password_hash"] = hash_password(password)
     conn.execute(update(users).where(users.c.id == row.id).values(**values))
-    return LoginResult(User(row.username, row.role), "ok")
+    return LoginResult(User(row.username, row.role, int(row.session_epoch or 0)), "ok")
 
 
 def authenticate(
@@ -284,13 +331,13 @@ def oidc_user(engine: Engine, email: str | None) -> User | None:
         return None
     with engine.connect() as conn:
         row = conn.execute(
-            select(users.c.username, users.c.role, users.c.disabled).where(
+            select(users.c.username, users.c.role, users.c.disabled, users.c.session_epoch).where(
                 func.lower(users.c.username) == email.strip().lower()
             )
         ).first()
     if row is None or row.disabled or row.role not in ROLES:
         return None
-    return User(row.username, row.role)
+    return User(row.username, row.role, int(row.session_epoch or 0))
 
 
 def set_disabled(engine: Engine, username: str, disabled: bool) -> None:
@@ -298,5 +345,53 @@ def set_disabled(engine: Engine, username: str, disabled: bool) -> None:
         conn.execute(
             update(users)
             .where(users.c.username == username)
-            .values(disabled=disabled, failed_logins=0, locked_until=None)
+            .values(
+                disabled=disabled,
+                failed_logins=0,
+                locked_until=None,
+                session_epoch=users.c.session_epoch + 1,
+            )
         )
+
+
+def set_role(engine: Engine, username: str, role: str) -> None:
+    """Give ``username`` another role; their open sessions end (they log in again)."""
+    if role not in ROLES:
+        raise AuthError(f"onbekende rol {role!r}; kies uit {', '.join(ROLES)}")
+    with engine.begin() as conn:
+        done = conn.execute(
+            update(users)
+            .where(users.c.username == username)
+            .values(role=role, session_epoch=users.c.session_epoch + 1)
+        )
+        if not done.rowcount:
+            raise AuthError(f"gebruiker {username!r} bestaat niet")
+
+
+def end_sessions(engine: Engine, username: str) -> None:
+    """End every open session of ``username`` at its next interaction ("overal uitloggen")."""
+    with engine.begin() as conn:
+        conn.execute(
+            update(users)
+            .where(users.c.username == username)
+            .values(session_epoch=users.c.session_epoch + 1)
+        )
+
+
+def session_still_valid(conn: Connection, user: User, now: dt.datetime | None = None) -> bool:
+    """Whether a session started as ``user`` may go on: the account still exists, is enabled and
+    not locked, has the same role, and its ``session_epoch`` is the one the session started with
+    (raised by a disable, role change, lockout or "log out everywhere")."""
+    now = now or dt.datetime.now(dt.UTC)
+    row = conn.execute(
+        select(users.c.role, users.c.disabled, users.c.locked_until, users.c.session_epoch).where(
+            users.c.username == user.username
+        )
+    ).first()
+    return (
+        row is not None
+        and not row.disabled
+        and row.role == user.role
+        and int(row.session_epoch or 0) == user.epoch
+        and (row.locked_until is None or row.locked_until <= now)
+    )

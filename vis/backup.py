@@ -6,7 +6,9 @@ SQLite
     is written to a temporary file beside PATH, checked (``PRAGMA integrity_check``, a schema
     version present) and then renamed onto PATH, so PATH is either the old file or a whole copy.
 
-    The restore first copies and checks PATH into a temporary file beside the database. A missing
+    The restore first copies and checks PATH into a temporary file beside the database; a backup
+    whose schema, triggers, views or version differ from what VIS creates is refused
+    (:mod:`vis.backup_check`). A missing
     database file is then replaced by it (rename). An existing one is overwritten through the
     backup API into a connection on it: that takes SQLite's write lock, respects the WAL and other
     processes' connections, and commits the whole copy or nothing (renaming a file under open
@@ -31,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
+
+from vis.db.engine import PRIVATE_MODE
 
 
 class BackupError(RuntimeError):
@@ -115,6 +119,7 @@ def backup_sqlite(url: URL, target: Path, busy_timeout_ms: int) -> BackupResult:
         _copy_sqlite(db, tmp, busy_timeout_ms)
         _single_file(tmp)
         revision = _check_sqlite(tmp)
+        tmp.chmod(PRIVATE_MODE)  # a copy of password hashes, police data and the audit log
         os.replace(tmp, target)
     except (sqlite3.Error, OSError) as exc:
         raise BackupError(f"backup mislukt: {exc}") from exc
@@ -124,16 +129,20 @@ def backup_sqlite(url: URL, target: Path, busy_timeout_ms: int) -> BackupResult:
 
 
 def restore_sqlite(url: URL, source: Path, busy_timeout_ms: int) -> BackupResult:
+    from vis.backup_check import check_sqlite
+
     db = sqlite_file(url)
     if not source.is_file():
         raise BackupError(f"backup niet gevonden: {source}")
     tmp = _temp_beside(db, ".restore")
     try:
         shutil.copyfile(source, tmp)
-        revision = _check_sqlite(tmp)
+        _check_sqlite(tmp)
+        revision = check_sqlite(tmp)  # exactly VIS's schema, triggers and views, or refused
         if db.exists():
             _copy_sqlite(tmp, db, busy_timeout_ms)
         else:
+            tmp.chmod(PRIVATE_MODE)
             os.replace(tmp, db)
     except (sqlite3.Error, OSError) as exc:
         raise BackupError(f"terugzetten mislukt: {exc}") from exc
@@ -220,6 +229,7 @@ def backup_postgresql(url: URL, target: Path) -> BackupResult:
     try:
         _run(["pg_dump", "-Fc", "--no-owner", *_schema_args(url), "-f", str(tmp)], env, "pg_dump")
         _run(["pg_restore", "-l", str(tmp)], env, "controle van de backup")
+        tmp.chmod(PRIVATE_MODE)
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
@@ -230,8 +240,11 @@ def backup_postgresql(url: URL, target: Path) -> BackupResult:
 def restore_postgresql(url: URL, source: Path) -> BackupResult:
     if not source.is_file():
         raise BackupError(f"backup niet gevonden: {source}")
+    from vis.backup_check import pg_archive_revision
+
     env = pg_environment(url)
     _run(["pg_restore", "-l", str(source)], env, "controle van de backup")
+    pg_archive_revision(source, env)  # only what VIS creates, a VIS revision, or refused
     schema = pg_schema(url)
     if schema:  # pg_restore -n restores what is in the schema, not the schema itself
         _create_schema(url, schema)

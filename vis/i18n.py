@@ -53,6 +53,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     "login.logged_out": ("Je bent uitgelogd.", "You have logged out."),
     "shell.user": ("Ingelogd als **{user}** ({role})", "Logged in as **{user}** ({role})"),
     "shell.logout": ("Uitloggen", "Log out"),
+    "shell.logout_all": ("Overal uitloggen", "Log out everywhere"),
+    "shell.revoked": (
+        "Je sessie is beëindigd: je account of je rol is gewijzigd, of je bent elders uitgelogd.",
+        "Your session has ended: your account or role changed, or you logged out elsewhere.",
+    ),
+    "dl.link": ("{name} ophalen", "Fetch {name}"),
+    "dl.once": (
+        "De link werkt één keer, één minuut, alleen in deze browser; de download wordt gelogd.",
+        "The link works once, for one minute, only in this browser; the download is logged.",
+    ),
     "shell.language": ("Taal", "Language"),
     "shell.denied": (
         "Geen toegang: deze pagina hoort niet bij jouw rol.",
@@ -144,6 +154,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "tab.visit": ("Ik ben hier geweest", "I have been here"),
     "tab.duration": ("Duur (minuten, optioneel)", "Duration (minutes, optional)"),
     "tab.note": ("Notitie (optioneel, eigen woorden)", "Note (optional, own words)"),
+    "tab.note_hint": (
+        "Geen namen, kentekens of adressen; na {days} dagen gewist",
+        "No names, number plates or addresses; erased after {days} days",
+    ),
     "tab.saved": (
         "Bezoek aan hotspot {rank} vastgelegd om {time}.",
         "Visit to hotspot {rank} recorded at {time}.",

@@ -8,6 +8,8 @@ commits with it:
   month of ``begin_at``, with counts of incidents, attempts and arrests: no street, no identifier,
   no time of day), and their detail rows and ``incident_changes`` are deleted;
 * quarantined raw rows received more than ``retention.quarantine_days`` ago are deleted;
+* the free-text notes of patrol visits made more than ``retention.visit_notes_days`` ago are
+  erased (the visit itself stays: it is the dosage in the evaluation);
 * finished ledger rows (``ingest_runs``) started more than ``retention.ledger_days`` ago are
   deleted; the days that successful ones covered are kept as one compacted ledger row per source
   and consecutive span (``location`` says so), so that catch-up does not fetch them again;
@@ -26,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from vis import audit
 from vis.db.engine import WRITE_LOCK
@@ -37,6 +39,7 @@ from vis.db.schema import (
     incident_stats,
     incidents,
     ingest_runs,
+    patrol_visits,
     quarantine,
 )
 from vis.geo import Grid
@@ -56,6 +59,7 @@ class PurgeReport:
     stats_rows: int = 0
     incident_changes_deleted: int = 0
     quarantine_deleted: int = 0
+    visit_notes_erased: int = 0
     ledger_deleted: int = 0
     ledger_compacted: int = 0
     audit_deleted: int = 0
@@ -218,9 +222,11 @@ def _purge_audit(conn: Connection, cutoff: dt.datetime, now: dt.datetime, rep: P
         return
     last_hash = conn.execute(select(audit_log.c.hash).where(audit_log.c.id == last_old)).scalar()
     done = conn.execute(delete(audit_log).where(audit_log.c.id <= last_old))
+    key = audit.audit_key()
+    mac = audit.anchor_mac(key, last_old, str(last_hash), done.rowcount, now) if key else None
     conn.execute(
         insert(audit_anchor).values(
-            last_id=last_old, last_hash=last_hash, purged=done.rowcount, at=now
+            last_id=last_old, last_hash=last_hash, purged=done.rowcount, at=now, mac=mac
         )
     )
     rep.audit_deleted += done.rowcount
@@ -240,6 +246,7 @@ def purge(
     cut = {
         "incident_detail": now - dt.timedelta(days=ret.incident_detail_days),
         "quarantine": now - dt.timedelta(days=ret.quarantine_days),
+        "visit_notes": now - dt.timedelta(days=ret.visit_notes_days),
         "ledger": now - dt.timedelta(days=ret.ledger_days),
         "audit": now - dt.timedelta(days=ret.audit_days),
     }
@@ -252,6 +259,15 @@ def purge(
                 delete(quarantine).where(quarantine.c.received_at < cut["quarantine"])
             )
             rep.quarantine_deleted += done.rowcount
+            done = conn.execute(
+                update(patrol_visits)
+                .where(
+                    patrol_visits.c.visited_at < cut["visit_notes"],
+                    patrol_visits.c.note.is_not(None),
+                )
+                .values(note=None)
+            )
+            rep.visit_notes_erased += done.rowcount
             _purge_ledger(conn, cut["ledger"], now, rep)
             _purge_audit(conn, cut["audit"], now, rep)
             if dry_run:
@@ -282,6 +298,7 @@ def format_report(rep: PurgeReport) -> str:
         f"({rep.stats_rows} statistiekregels, "
         f"{rep.incident_changes_deleted} wijzigingen verwijderd)",
         f"  quarantaineregels verwijderd: {rep.quarantine_deleted}",
+        f"  bezoeknotities gewist: {rep.visit_notes_erased}",
         f"  ledgerregels verwijderd: {rep.ledger_deleted} ({rep.ledger_compacted} samengevoegd "
         "bewaard voor de dekking)",
         f"  auditregels verwijderd: {rep.audit_deleted}",

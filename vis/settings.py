@@ -231,6 +231,36 @@ class RetentionSettings(_Frozen):
     quarantine_days: int = Field(30, ge=1, description="Days a quarantined raw row is kept.")
     ledger_days: int = Field(1825, ge=1, description="Days ingest ledger rows are kept.")
     audit_days: int = Field(1825, ge=1, description="Days audit log entries are kept (5 years).")
+    visit_notes_days: int = Field(
+        90,
+        ge=1,
+        description=(
+            "Days a handhaver's free-text visit note is kept; then the note is erased (the visit "
+            "itself stays for the evaluation)."
+        ),
+    )
+
+
+class SecuritySettings(_Frozen):
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Addresses or networks of reverse proxies whose X-Forwarded-For/-Proto `vis serve` "
+            'trusts (e.g. ["10.0.0.5"]); none by default: the TCP peer is the client.'
+        ),
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"trusted_proxies: {item!r} is no address or network") from exc
+        return value
 
 
 class CategorySettings(_Frozen):
@@ -286,6 +316,9 @@ class Settings(_Frozen):
     )
     retention: RetentionSettings = Field(
         default_factory=RetentionSettings, description="Retention periods (Wpg)."
+    )
+    security: SecuritySettings = Field(
+        default_factory=SecuritySettings, description="Web server security (`vis serve`)."
     )
     categories: list[CategorySettings] = Field(
         default_factory=list, description="Category map, read from `ingest.categories_file`."

@@ -79,7 +79,7 @@ def test_briefing_shows_hotspots_map_kpis_and_pdf(app_env: str) -> None:
     assert "Bron: CBS" in shown
     assert len(at.get("deck_gl_json_chart")) == 1
     assert at.metric, "KPI tiles"
-    assert at.get("download_button")
+    assert at.button(key="brief_pdf") and not at.get("download_button")
     assert "\\<img" in shown and "<img" not in shown.replace("\\<img", "")
     assert "12 A" not in shown  # no house numbers
 

@@ -82,3 +82,29 @@ def settled(page: Any) -> None:
     """Wait until the script run is over (Streamlit's own marker) and the page has drawn."""
     page.wait_for_selector('[data-test-script-state="notRunning"]', state="attached")
     page.wait_for_timeout(300)
+
+
+def download_link(page: Any, button: str) -> str:
+    """Click the download button ``button``; the new one-time link it shows (absolute URL)."""
+    links = page.locator("a.vis-download")
+    old = {links.nth(i).get_attribute("href") for i in range(links.count())}
+    page.get_by_role("button", name=button).click()
+    page.wait_for_function(
+        """(old) => [...document.querySelectorAll('a.vis-download')]
+             .some(a => !old.includes(a.getAttribute('href')))""",
+        arg=sorted(h for h in old if h),
+    )
+    href = next(
+        h
+        for h in (links.nth(i).get_attribute("href") for i in range(links.count()))
+        if h not in old
+    )
+    return str(page.evaluate("(h) => new URL(h, location.href).href", href))
+
+
+def download(page: Any, button: str) -> bytes:
+    """Click the download button ``button``, then its link; the file the browser saved."""
+    href = download_link(page, button).split("/vis/download/", 1)[1]
+    with page.expect_download() as got:
+        page.locator(f'a.vis-download[href$="{href}"]').click()
+    return Path(got.value.path()).read_bytes()

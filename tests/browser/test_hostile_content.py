@@ -21,7 +21,7 @@ from sqlalchemy import insert
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "app"))
 
 from appdata import TZ, briefing_content, prepare
-from serving import login, settled, start_serve, stop
+from serving import download, login, settled, start_serve, stop
 
 from vis.briefing_store import store_briefing
 from vis.db.engine import make_engine
@@ -261,9 +261,7 @@ def test_briefing_pdf_draws_the_text_and_holds_no_actions(browser: Any, hostile:
     login(page, hostile, "supervisor")
     expect(page.get_by_text("Prioriteiten")).to_be_visible()
     settled(page)
-    with page.expect_download() as download:
-        page.get_by_role("button", name="PDF downloaden").click()
-    data = Path(download.value.path()).read_bytes()
+    data = download(page, "PDF downloaden")
     assert data.startswith(b"%PDF")
     objects = re.sub(rb"stream\r?\n.*?\r?\nendstream", b"", data, flags=re.S)
     for action in (b"/JavaScript", b"/JS", b"/URI", b"/Launch", b"/AA", b"/Annots", b"/S ",
@@ -308,9 +306,7 @@ def test_status_page_runs_nothing_and_the_quarantine_csv_has_no_formulas(
     # Streamlit's own "Download as CSV" of a table is switched off (client.disableDataExport):
     # it would write the police data unaudited and without the formula guard.
     expect(page.get_by_role("button", name="Download as CSV")).to_have_count(0)
-    with page.expect_download() as download:
-        page.get_by_role("button", name="Quarantaine als CSV").click()
-    text = Path(download.value.path()).read_bytes().decode("utf-8-sig")
+    text = download(page, "Quarantaine als CSV").decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     cells = [c for row in rows for c in row]
     assert rows[0][0] == "id" and len(rows) == 1 + len(HOSTILE_TEXTS)

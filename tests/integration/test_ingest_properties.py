@@ -312,6 +312,18 @@ def test_control_characters_in_text_fields_are_stored_clean(
     assert (row.street, row.object_kind) == ("Stationsplein", "Woning achter")
 
 
+def test_bidi_and_zero_width_characters_are_cleaned_from_stored_text(
+    ctx: IngestContext, tmp_path: Path, example_lines: list[str]
+) -> None:
+    line = example_lines[1].replace("Stationsplein", "Stations\u202eplein\u200b\u2066")
+    line = line.replace(";Woning;", ";Wo\ufeffning\u200d;")
+    counts = ingest_file(ctx, _file(tmp_path, [example_lines[0], line])).counts
+    assert (counts.received, counts.inserted) == (1, 1)
+    with ctx.engine.connect() as conn:
+        row = conn.execute(select(incidents.c.street, incidents.c.object_kind)).one()
+    assert (row.street, row.object_kind) == ("Stationsplein", "Woning")
+
+
 def test_an_incident_id_with_a_nul_is_quarantined_with_its_raw_row(
     ctx: IngestContext, tmp_path: Path, example_lines: list[str]
 ) -> None:

@@ -89,6 +89,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         "VIS_CONFIG": str(config_path(args.config).resolve()),
         "VIS_DATABASE_URL": settings.database_url(),
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+        # uvicorn trusts X-Forwarded-For only from these peers (its own default: loopback).
+        "FORWARDED_ALLOW_IPS": ",".join(settings.security.trusted_proxies),
     }
     cmd = serve_command(args.port, args.address)
     print(f"VIS app op http://{args.address}:{args.port}", file=sys.stderr, flush=True)

@@ -90,24 +90,66 @@ def cmd_purge(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _guarantee(keyed: bool) -> str:
+    if keyed:
+        return (
+            "HMAC met VIS_AUDIT_KEY: wijzigen, weglaten of herberekenen zonder de sleutel valt op"
+        )
+    return (
+        "zonder VIS_AUDIT_KEY: alleen SHA-256, wie de database kan schrijven kan een regel "
+        "weglaten en de hashes herberekenen"
+    )
+
+
 def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
-    from vis.audit import verify_chain
+    from vis.audit import AuditKeyError, verify_chain
     from vis.services.engines import ready_engine
 
     engine = ready_engine(settings)
     try:
         with engine.connect() as conn:
             check = verify_chain(conn)
+    except AuditKeyError as exc:
+        raise VisError(str(exc)) from exc
     finally:
         engine.dispose()
     if not check.ok:
-        what = {"gap": "ontbrekende of ingevoegde regel ervoor", "changed": "inhoud gewijzigd"}
+        what = {
+            "gap": "ontbrekende of ingevoegde regel ervoor",
+            "changed": "inhoud gewijzigd"
+            + (" of niet met de sleutel gemaakt" if check.keyed else ""),
+            "anchor": "bewaartermijn-anker vervalst",
+        }
         reason = what.get(check.reason or "", check.reason or "onbekend")
         raise VisError(
             f"auditketen gebroken bij regel {check.first_bad_id}: {reason} "
-            f"(na {check.entries - 1} goede regels)"
+            f"(na {max(check.entries - 1, 0)} goede regels; {_guarantee(check.keyed)})"
         )
-    print(f"auditketen heel: {check.entries} regels")
+    print(f"auditketen heel: {check.entries} regels ({_guarantee(check.keyed)})")
+    return 0
+
+
+def cmd_audit_seal(settings: Settings, args: argparse.Namespace) -> int:
+    from vis.audit import AuditKeyError, audit_key, seal
+    from vis.db.engine import WRITE_LOCK
+    from vis.services.engines import ready_engine
+
+    try:
+        key = audit_key()
+    except AuditKeyError as exc:
+        raise VisError(str(exc)) from exc
+    if key is None:
+        raise VisError("zet eerst VIS_AUDIT_KEY (minstens 32 tekens) om de keten te verzegelen")
+    engine = ready_engine(settings)
+    try:
+        with engine.connect().execution_options(**{WRITE_LOCK: True}) as conn, conn.begin():
+            n = seal(conn, key)
+    except AuditKeyError as exc:
+        raise VisError(str(exc)) from exc
+    finally:
+        engine.dispose()
+    _audit_if_current(settings, "audit_seal", "audit_log", entries=n)
+    print(f"auditketen verzegeld met VIS_AUDIT_KEY: {n} regels")
     return 0
 
 
@@ -129,3 +171,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     audit_sub = p.add_subparsers(dest="audit_command", required=True, metavar="ACTIE")
     v = audit_sub.add_parser("verify", parents=[common], help="de hashketen controleren")
     v.set_defaults(func=cmd_audit_verify)
+    s = audit_sub.add_parser(
+        "seal", parents=[common], help="een bestaande keten eenmalig met VIS_AUDIT_KEY verzegelen"
+    )
+    s.set_defaults(func=cmd_audit_seal)

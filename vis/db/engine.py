@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ def make_engine(url: str, *, busy_timeout_ms: int = 30000) -> Engine:
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            private_files(Path(database).expanduser())
         engine = create_engine(parsed, connect_args={"timeout": busy_timeout_ms / 1000})
         event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms))
         event.listen(engine, "begin", _sqlite_begin)
@@ -34,6 +36,24 @@ def make_engine(url: str, *, busy_timeout_ms: int = 30000) -> Engine:
     raise DatabaseUrlError(
         f"unsupported database {backend!r}: use sqlite:/// or postgresql+psycopg://"
     )
+
+
+#: Mode of the database file and its -wal/-shm (SQLite gives those the database file's mode):
+#: they hold password hashes, police data and the audit log.
+PRIVATE_MODE = 0o600
+
+
+def private_files(path: Path) -> None:
+    """Create the SQLite file ``path`` owner-only if missing; narrow it and its -wal, -shm and
+    -journal to owner-only if they are wider."""
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_MODE))
+    for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        try:
+            if p.stat().st_mode & 0o077:
+                p.chmod(PRIVATE_MODE)
+        except FileNotFoundError:
+            continue
 
 
 def _sqlite_pragmas(busy_timeout_ms: int) -> Any:

@@ -300,6 +300,14 @@ users = Table(
     Column("locked_until", UtcDateTime()),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("password_changed_at", UtcDateTime(), nullable=False),
+    Column(
+        "session_epoch",
+        Integer,
+        nullable=False,
+        default=0,
+        server_default="0",
+        comment="Raised when the user's open sessions must end (migration 0007)",
+    ),
 )
 
 audit_log = Table(
@@ -344,6 +352,7 @@ audit_anchor = Table(
     Column("last_hash", String(64), nullable=False, comment="Its hash: the next prev_hash"),
     Column("purged", Integer, nullable=False, comment="Entries purged with this anchor"),
     Column("at", UtcDateTime(), nullable=False),
+    Column("mac", String(64), comment="HMAC of the anchor with the audit key (migration 0007)"),
 )
 
 # --- login throttling per client (migration 0004) -----------------------------------------------

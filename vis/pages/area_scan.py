@@ -19,8 +19,8 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from briefing.evaluation.areascan import AreaScan
-from vis import audit
-from vis.pages.common import Resources, log, md, resources, tr
+from vis.pages.common import Resources, md, resources, tr
+from vis.pages.download import download_button
 from vis.pages.evaluation_pilot import shown
 
 SCANS_KEY = "vis_area_scans"
@@ -115,13 +115,14 @@ def _exports(scans: list[AreaScan], as_of: dt.date) -> None:
     }
     columns = st.columns(len(mimes))
     for column, (fmt, mime) in zip(columns, mimes.items(), strict=True):
-        column.download_button(
+        download_button(
             tr(f"ep.export.{fmt}"),
-            data=partial(export_bytes, scans, as_of, fmt),  # built only when clicked
+            build=partial(export_bytes, scans, as_of, fmt),  # built only when fetched
             file_name=f"gebiedsscans-{as_of:%Y%m%d}.{fmt}",
             mime=mime,
-            on_click=log,
-            args=(audit.DOWNLOAD, f"gebiedsscans:{as_of:%Y-%m-%d}:{fmt}"),
+            target=f"gebiedsscans:{as_of:%Y-%m-%d}:{fmt}",
+            roles=("evaluator", "admin"),
             icon=":material/download:",
             key=f"as_export_{fmt}",
+            where=column,
         )

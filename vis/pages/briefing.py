@@ -6,19 +6,18 @@ from functools import partial
 
 import streamlit as st
 
-from vis import audit
 from vis.briefing_pdf import briefing_pdf
 from vis.pages import briefing_parts as parts
 from vis.pages.common import (
     PRINT_CSS,
     freshness_banner,
     inject_css,
-    log,
     require,
     resources,
     shift_labels,
     tr,
 )
+from vis.pages.download import download_button
 from vis.pages.maps import show_map, spot_areas
 from vis.pages.shifts import next_shift, pick_briefing
 from vis.queries import freshness
@@ -50,15 +49,16 @@ def main() -> None:
     with right:
         parts.show_priorities(hotspots, areas)
     parts.show_incidents(res, [n for n in since.get("notable") or [] if isinstance(n, dict)])
-    st.download_button(
+    download_button(
         tr("brief.pdf"),
-        # Laid out only when clicked (fpdf2 and the map cost ~0.1 s, too much for every rerun);
+        # Laid out only when fetched (fpdf2 and the map cost ~0.1 s, too much for every rerun);
         # the same document as `vis briefing --format pdf`.
-        data=partial(briefing_pdf, [row.content], res.settings, res.areas),
+        build=partial(briefing_pdf, [row.content], res.settings, res.areas),
         file_name=f"briefing-{row.date:%Y-%m-%d}-{row.shift}.pdf",
         mime="application/pdf",
-        on_click=log,
-        args=(audit.DOWNLOAD, f"briefing:{row.id}:pdf"),
+        target=f"briefing:{row.id}:pdf",
+        roles=("supervisor",),
+        key="brief_pdf",
         icon=":material/picture_as_pdf:",
     )
     st.caption(tr("brief.print"))

@@ -129,6 +129,18 @@ def current_user() -> User | None:
     return None
 
 
+def still_allowed(user: User) -> bool:
+    """For widget callbacks, which Streamlit runs before the script and so before the shell's
+    checks: the session is still logged in as ``user`` and the account still allows it
+    (not disabled, locked, given another role or logged out everywhere)."""
+    from vis.auth import session_still_valid
+
+    if current_user() != user:
+        return False
+    with resources().engine.connect() as conn:
+        return session_still_valid(conn, user)
+
+
 def require(*roles: str) -> User:
     """The logged-in user if it has one of ``roles``; otherwise refuse and stop the page."""
     user = current_user()

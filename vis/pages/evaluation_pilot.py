@@ -31,8 +31,8 @@ from briefing.evaluation.config import (
     parse_pilots,
 )
 from briefing.evaluation.report import PilotReport
-from vis import audit
 from vis.pages.common import Resources, current_user, log, md, resources, tr
+from vis.pages.download import download_button
 from vis.pages.evaluation_format import dutch, percent
 from vis.settings import PILOTS_FILE
 
@@ -281,15 +281,16 @@ def _exports(report: PilotReport) -> None:
     }
     columns = st.columns(len(mimes))
     for column, (fmt, mime) in zip(columns, mimes.items(), strict=True):
-        column.download_button(
+        download_button(
             tr(f"ep.export.{fmt}"),
-            data=partial(export_bytes, report, fmt),  # built only when clicked
+            build=partial(export_bytes, report, fmt),  # built only when fetched
             file_name=f"evaluatie-{name}.{fmt}",
             mime=mime,
-            on_click=log,
-            args=(audit.DOWNLOAD, f"pilot:{name}:{fmt}"),
+            target=f"pilot:{name}:{fmt}",
+            roles=("evaluator", "admin"),
             icon=":material/download:",
             key=f"ep_export_{fmt}",
+            where=column,
         )
 
 
@@ -322,9 +323,18 @@ def save_pilot(res: Resources, config: PilotConfig | None, raw: dict[str, Any]) 
         wijken = load_areas(conn, res.municipality, dt.date.today().year)["code"]
     check_codes(new, wijken, set(gebieden(res.settings).values()))
     text = dump_pilots(new)
+    try:  # what is written must read back as the same pilots, or nothing is written
+        again = parse_pilots(tomllib.loads(text), known_categories=known)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"pilots.toml zou onleesbaar worden ({exc}); niets opgeslagen") from exc
+    if again != new:
+        raise ValueError("pilots.toml zou anders teruggelezen worden; niets opgeslagen")
     path = res.settings.resolve(PILOTS_FILE)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
+    with open(tmp, "w", encoding="utf-8") as out:  # atomic: a whole file or the old one
+        out.write(text)
+        out.flush()
+        os.fsync(out.fileno())
     os.replace(tmp, path)
     return new
 

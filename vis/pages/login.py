@@ -17,6 +17,7 @@ from vis import audit
 from vis.auth import User
 from vis.auth_login import LoginPolicy, attempt_login
 from vis.auth_throttle import client_key
+from vis.downloads import BROWSER_COOKIE, browser_hash
 from vis.pages.common import (
     ACTIVE_KEY,
     LANG_KEY,
@@ -67,12 +68,26 @@ def client_address() -> str:
     return client_key(ip if isinstance(ip, str) else None)
 
 
+#: The hash of the browser cookie the session was logged in with (:mod:`vis.downloads`).
+BROWSER_KEY = "vis_browser_hash"
+
+
+def browser_cookie_hash() -> str | None:
+    """This connection's ``vis_browser`` cookie, hashed (None without one, e.g. in AppTest)."""
+    try:
+        cookie = st.context.cookies.get(BROWSER_COOKIE)
+    except Exception:  # noqa: BLE001 - no client context outside a browser session
+        return None
+    return browser_hash(cookie if isinstance(cookie, str) else None)
+
+
 def start_session(user: User, via: str) -> None:
     import time
 
     renew_session()
     st.session_state[USER_KEY] = user
     st.session_state[ACTIVE_KEY] = time.time()
+    st.session_state[BROWSER_KEY] = browser_cookie_hash()
     audit.append(
         resources().engine,
         audit.LOGIN,

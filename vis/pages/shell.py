@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import streamlit as st
 
 from vis import audit
-from vis.auth import User, oidc_user
+from vis.auth import User, end_sessions, oidc_user, session_still_valid
+from vis.downloads import revoke_session
 from vis.pages import audit_log, briefing, evaluation, login, status, tablet, users
 from vis.pages.common import (
     ACTIVE_KEY,
@@ -60,14 +61,30 @@ def _timeout_s(user: User) -> float:
     return minutes * 60.0
 
 
+def _session_id() -> str | None:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else None
+
+
 def logout(reason: str = "user") -> None:
+    """End this session (``reason``: user, everywhere, timeout, revoked, other_browser); with
+    ``everywhere`` every other session of the user ends at its next interaction too."""
     user = current_user()
     if user is not None:
+        if reason == "everywhere":
+            end_sessions(resources().engine, user.username)
         log(audit.LOGOUT, target=user.role, detail={"reason": reason})
+    session = _session_id()
+    if session is not None:
+        revoke_session(session)  # download links of this session die with it
     login.renew_session()  # nothing of the user's session stays behind (language only)
     if reason == "timeout" and user is not None:
         minutes = int(_timeout_s(user) // 60)
         st.session_state[NOTICE_KEY] = tr("login.expired", minutes=minutes)
+    elif reason in ("revoked", "other_browser"):
+        st.session_state[NOTICE_KEY] = tr("shell.revoked")
     else:
         st.session_state[NOTICE_KEY] = tr("login.logged_out")
     if login.auth_secrets() is not None and getattr(st.user, "is_logged_in", False):
@@ -89,12 +106,27 @@ def session_user() -> User | None:
             user = mapped
     if user is None:
         return None
-    last = st.session_state.get(ACTIVE_KEY)
-    if isinstance(last, float) and time.time() - last > _timeout_s(user):
-        logout("timeout")
+    ended = _ended(user)
+    if ended is not None:
+        logout(ended)
         return None
     st.session_state[ACTIVE_KEY] = time.time()
     return user
+
+
+def _ended(user: User) -> str | None:
+    """Why this session must end now, if it must: idle too long (``timeout``), the account
+    disabled, locked, given another role or logged out everywhere (``revoked``), or the session
+    taken over by another browser (``other_browser``: its cookie is not the one of the login)."""
+    last = st.session_state.get(ACTIVE_KEY)
+    if isinstance(last, float) and time.time() - last > _timeout_s(user):
+        return "timeout"
+    if st.session_state.get(login.BROWSER_KEY) != login.browser_cookie_hash():
+        return "other_browser"
+    with resources().engine.connect() as conn:
+        if not session_still_valid(conn, user):
+            return "revoked"
+    return None
 
 
 def _denied(path: str) -> Callable[[], None]:
@@ -110,10 +142,16 @@ def _denied(path: str) -> Callable[[], None]:
 
 @st.fragment(run_every=60)
 def _idle_watch(limit_s: float) -> None:
-    """Once a minute: when the session has been idle too long, rerun the app (which logs out)."""
+    """Once a minute: when the session has been idle too long, or its account no longer allows
+    it, rerun the app (which logs out)."""
     last = st.session_state.get(ACTIVE_KEY)
+    user = current_user()
     if isinstance(last, float) and time.time() - last > limit_s:
         st.rerun(scope="app")
+    if user is not None:
+        with resources().engine.connect() as conn:
+            if not session_still_valid(conn, user):
+                st.rerun(scope="app")
 
 
 def _sidebar(user: User) -> None:
@@ -121,6 +159,9 @@ def _sidebar(user: User) -> None:
         st.markdown(tr("shell.user", user=md(user.username), role=tr(f"role.{user.role}")))
         if st.button(tr("shell.logout"), icon=":material/logout:", key="logout"):
             logout()
+            st.rerun()
+        if st.button(tr("shell.logout_all"), icon=":material/devices_off:", key="logout_all"):
+            logout("everywhere")
             st.rerun()
         language_picker("shell_lang", st)
         _idle_watch(_timeout_s(user))

@@ -6,13 +6,15 @@ import csv
 import datetime as dt
 import io
 import json
+from functools import partial
 from typing import Any
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy import Engine
 
-from vis import audit
-from vis.pages.common import freshness_banner, local, log, require, resources, tr
+from vis.pages.common import freshness_banner, local, require, resources, tr
+from vis.pages.download import download_button
 from vis.queries import freshness, quarantine_count, quarantine_rows
 from vis.status import last_runs, source_freshness
 
@@ -44,6 +46,11 @@ def next_ingest(now: dt.datetime) -> dt.datetime | None:
 
     when = daily_trigger(resources().settings.schedule).get_next_fire_time(None, now)
     return when
+
+
+def _quarantine_csv(engine: Engine) -> bytes:
+    with engine.connect() as conn:
+        return quarantine_csv(quarantine_rows(conn, None, raw=True))
 
 
 def main() -> None:
@@ -84,14 +91,13 @@ def main() -> None:
     )
     st.dataframe(frame, hide_index=True, width="stretch")
     if n_quarantined:
-        with res.engine.connect() as conn:
-            data = quarantine_csv(quarantine_rows(conn, None, raw=True))
-        st.download_button(
+        download_button(
             tr("st.csv"),
-            data=data,
+            build=partial(_quarantine_csv, res.engine),  # read and built only when fetched
             file_name=f"quarantaine-{now:%Y%m%d}.csv",
             mime="text/csv",
-            on_click=log,
-            args=(audit.DOWNLOAD, "quarantine.csv"),
+            target="quarantine.csv",
+            roles=("supervisor", "admin"),
             icon=":material/download:",
+            key="st_quarantine_csv",
         )

@@ -24,6 +24,7 @@ from vis.pages.common import (
     require,
     resources,
     shift_labels,
+    still_allowed,
     tr,
 )
 from vis.pages.maps import show_map, spot_areas
@@ -48,6 +49,8 @@ def _card_html(spot: dict[str, Any], area: str | None, visits: int) -> str:
 
 
 def _record(res: Resources, user: User, row: BriefingRow, spot: dict[str, Any], hid: str) -> None:
+    if not still_allowed(user):  # a callback runs before the shell ends a revoked session
+        return
     key = f"tab_last_{row.id}_{hid}"
     if time.monotonic() - float(st.session_state.get(key, -1e9)) < DEBOUNCE_S:
         return
@@ -102,7 +105,12 @@ def main() -> None:
                     step=5,
                     key=f"dur_{row.id}_{hid}",
                 )
-                c2.text_input(tr("tab.note"), max_chars=200, key=f"note_{row.id}_{hid}")
+                c2.text_input(
+                    tr("tab.note"),
+                    max_chars=200,
+                    key=f"note_{row.id}_{hid}",
+                    placeholder=tr("tab.note_hint", days=res.settings.retention.visit_notes_days),
+                )
                 st.form_submit_button(
                     tr("tab.visit"),
                     type="primary",

@@ -7,7 +7,7 @@ import streamlit as st
 
 from vis import audit
 from vis.auth import ROLES, AuthError, add_user, set_disabled
-from vis.pages.common import log, require, resources, tr
+from vis.pages.common import log, md, require, resources, tr
 from vis.queries import user_rows
 
 
@@ -26,7 +26,7 @@ def main() -> None:
                 disabled = not next(r.disabled for r in rows if r.username == name)
                 set_disabled(res.engine, name, disabled)
                 log(audit.USER_CHANGE, target=f"user:{name}", detail={"disabled": disabled})
-                st.success(tr("us.changed", name=name))
+                st.success(tr("us.changed", name=md(name)))  # a username is text, not Markdown
     st.subheader(tr("us.add"))
     with st.form("add_user", clear_on_submit=True):
         name = st.text_input(tr("login.username"))
@@ -45,4 +45,4 @@ def main() -> None:
                     st.error(str(exc))
                 else:
                     log(audit.USER_CHANGE, target=f"user:{name}", detail={"added": str(role)})
-                    st.success(tr("us.added", name=name))
+                    st.success(tr("us.added", name=md(name)))

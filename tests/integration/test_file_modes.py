@@ -1,0 +1,72 @@
+"""The database, its WAL/SHM and backups are owner-only (0600), whatever the umask: they hold
+password hashes, police data and the audit log."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import text
+
+from vis.db.engine import make_engine
+from vis.settings import PROJECT_ROOT
+
+
+def vis(args: list[str], url: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "VIS_DATABASE_URL": url,
+        "VIS_CONFIG": str(PROJECT_ROOT / "config/vis.toml"),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "vis.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=lambda: os.umask(0o022),  # the usual umask: new files 0644
+    )
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_sqlite_database_wal_shm_and_backup_are_owner_only(tmp_path: Path) -> None:
+    db = tmp_path / "var" / "vis.db"
+    url = f"sqlite:///{db}"
+    assert vis(["init"], url).returncode == 0
+    old = os.umask(0o022)
+    try:
+        engine = make_engine(url)
+        try:
+            with engine.connect() as conn:  # keeps -wal and -shm while it is open
+                conn.execute(text("SELECT count(*) FROM users")).scalar()
+                files = [db, Path(f"{db}-wal"), Path(f"{db}-shm")]
+                assert all(p.exists() for p in files)
+                assert {p.name: _mode(p) for p in files} == {p.name: 0o600 for p in files}
+                backup = tmp_path / "b.db"
+                assert vis(["backup", str(backup)], url).returncode == 0
+                assert _mode(backup) == 0o600
+        finally:
+            engine.dispose()
+    finally:
+        os.umask(old)
+
+
+def test_an_existing_world_readable_database_is_narrowed(tmp_path: Path) -> None:
+    db = tmp_path / "vis.db"
+    url = f"sqlite:///{db}"
+    assert vis(["init"], url).returncode == 0
+    db.chmod(0o644)
+    assert vis(["status", "--json"], url).returncode == 0
+    assert _mode(db) == 0o600
+
+
+def test_postgresql_backup_file_is_owner_only(engine: object, db_url: str, tmp_path: Path) -> None:
+    backup = tmp_path / "b.backup"
+    assert vis(["backup", str(backup)], db_url).returncode == 0
+    assert _mode(backup) == 0o600
