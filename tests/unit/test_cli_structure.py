@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,7 @@ def test_help_imports_none_of_the_heavy_libraries(args: list[str]) -> None:
     assert done.stdout.splitlines()[-1] == "loaded:"
 
 
+@cache
 def _imports(path: Path) -> list[ast.ImportFrom]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     return [n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module]
