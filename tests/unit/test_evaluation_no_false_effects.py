@@ -16,7 +16,7 @@ import pytest
 from scipy import stats
 from shapely import geometry as sgeom
 
-from briefing.evaluation.answer import effect_sentence
+from briefing.evaluation.answer import EXPLORATORY, PRIMARY, effect_sentence
 from briefing.evaluation.areas import assign_groups
 from briefing.evaluation.compstat import compstat_table, is_flagged
 from briefing.evaluation.config import PilotConfig, PilotConfigError, parse_pilots
@@ -25,7 +25,7 @@ from briefing.evaluation.indicators import MET, NOT_MET, UNDETERMINED
 from briefing.evaluation.params import AreaSet, CategoryGroups, Period, Pilot, Targets
 from briefing.evaluation.rates import compare_rates
 from briefing.evaluation.record import briefing_record
-from briefing.evaluation.report import EXPLORATORY, PRIMARY, EvaluationData, evaluate_pilot
+from briefing.evaluation.report import EvaluationData, evaluate_pilot
 from briefing.evaluation.wdd import CLASSIC, WEIGHTED, choose_wdd, explain_wdd, wdd, weighted_wdd
 from ingest.runner import load_areas
 from vis.evaluation_export import export_report
