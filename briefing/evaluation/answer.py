@@ -12,9 +12,16 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from briefing.evaluation.explain import nl_p, nl_signed_percent, undetermined
+from briefing.evaluation.params import CategoryGroups, Pilot
+
+#: The one question a pilot answers (its categories in the treatment area, by the DiD), and
+#: everything else, which is exploratory and carries Holm-adjusted p-values.
+PRIMARY, EXPLORATORY = "primair", "verkennend"
+PRIMARY_SERIES = "Pilotcategorieën"
 
 FOREST_COLUMNS = [
     "reeks", "effect_pct", "ci_laag_pct", "ci_hoog_pct", "p", "p_holm", "rol", "tekst",
@@ -71,11 +78,58 @@ def forest_table(comparisons: pd.DataFrame, alpha: float) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=FOREST_COLUMNS)
 
 
-def headline(forest: pd.DataFrame, primary_label: str, alpha: float) -> str:
+def headline(forest: pd.DataFrame, subject: str, alpha: float) -> str:
     """The primary row of ``forest`` as the report's first sentence."""
     primary = forest.loc[forest["rol"] == "primair"]
     if primary.empty:
-        return f"{primary_label} in het behandelgebied: {undetermined('geen hoofdtoets')}"
+        return f"{subject} in het behandelgebied: {undetermined('geen hoofdtoets')}"
     text = str(primary["tekst"].iloc[0])
     series = str(primary["reeks"].iloc[0])
-    return primary_label + text[len(series) :] if text.startswith(series) else text
+    return subject + text[len(series) :] if text.startswith(series) else text
+
+
+def holm(p: np.ndarray) -> np.ndarray:
+    """Holm's step-down adjusted p-values (in the order given)."""
+    order = np.argsort(p, kind="stable")
+    m = len(p)
+    steps = np.minimum(1.0, (m - np.arange(m)) * p[order])
+    adjusted = np.empty(m)
+    adjusted[order] = np.maximum.accumulate(steps)
+    return adjusted
+
+
+def primary_label(pilot: Pilot, groups: CategoryGroups) -> str:
+    """The primary series in words: "Woninginbraak", or "Woninginbraak en autokraak samen"."""
+    if not pilot.categories:
+        return "Misdrijven"
+    names = [groups.label(c) for c in pilot.categories]
+    names = [names[0], *(n[:1].lower() + n[1:] for n in names[1:])]
+    if len(names) == 1:
+        return names[0]
+    return f"{', '.join(names[:-1])} en {names[-1]} samen"
+
+
+def with_roles(table: pd.DataFrame, pilot: Pilot) -> pd.DataFrame:
+    """Mark the primary test (the DiD of the pilot's categories, or of all misdrijven when it
+    names none) and the exploratory rest, with Holm-adjusted p over the exploratory tests."""
+    series = PRIMARY_SERIES if pilot.categories else "Misdrijven"
+    is_did = table["toets"].str.startswith("verschil-in-verschillen")
+    primary = (table["reeks"] == series) & is_did
+    out = table.assign(rol=np.where(primary, PRIMARY, EXPLORATORY), p_holm=table["p"])
+    p = pd.to_numeric(out["p"], errors="coerce")
+    tested = (~primary) & p.notna()
+    if tested.any():
+        out.loc[tested, "p_holm"] = holm(p[tested].to_numpy(float))
+    notes = []
+    for row, adjusted_p in zip(out.to_dict(orient="records"), out["p_holm"], strict=True):
+        text = str(row["uitleg"])
+        if row["rol"] == PRIMARY:
+            text += " [hoofdvraag van de pilot]"
+        elif adjusted_p is not None and adjusted_p == adjusted_p:  # not None, not NaN
+            verdict = "blijft significant" if adjusted_p < pilot.alpha else "niet significant"
+            text += f" [verkennend; na Holm-correctie {nl_p(adjusted_p)}: {verdict}]"
+        else:
+            text += " [verkennend]"
+        notes.append(text)
+    out["uitleg"] = notes
+    return out

@@ -7,6 +7,9 @@ For one gebied and a reference day ``as_of`` (the last day with data):
 - rates per 1.000 inhabitants over the last 12 months against the city; the test compares the
   gebied with the rest of the city (independent counts);
 - the top hotspots: the grid cells with most misdrijven in the last 12 months.
+
+When the last year or the year before begins or ends inside a month that retention reduced to
+monthly counts (``reduced`` incidents, dated on the 1st), the comparisons say so.
 """
 
 from __future__ import annotations
@@ -20,7 +23,13 @@ import pandas as pd
 
 from briefing.evaluation.explain import direction_sentence
 from briefing.evaluation.indicators import categories_of, per_1000_per_year
-from briefing.evaluation.params import CategoryGroups, Period, day_series, within
+from briefing.evaluation.params import (
+    CategoryGroups,
+    Period,
+    cuts_reduced_month,
+    day_series,
+    within,
+)
 from briefing.evaluation.rates import compare_rates
 from briefing.lattice import Grid
 
@@ -86,6 +95,17 @@ def area_scan(
     inside, outside = incidents.loc[in_g], incidents.loc[~in_g & known]
     day_in, day_out = day_series(inside), day_series(outside)
 
+    reduced: frozenset[dt.date] = frozenset()
+    if "reduced" in incidents and len(incidents):
+        flagged = incidents.loc[incidents["reduced"].astype(bool), "date"]
+        reduced = frozenset(d.replace(day=1) for d in flagged)
+    caveat = (
+        " (let op: het jaar begint of eindigt midden in een maand waarvan na de bewaartermijn "
+        "alleen maandcijfers over zijn; die maand telt helemaal of niet mee)"
+        if cuts_reduced_month(before.start, before.end, reduced)
+        or cuts_reduced_month(last.start, last.end, reduced)
+        else ""
+    )
     trend_start = pd.Timestamp(_year_back(before.start)).to_period("M")
     months = pd.period_range(trend_start + 12, pd.Timestamp(as_of).to_period("M"), freq="M")
     trend_rows, change_rows, rate_rows = [], [], []
@@ -103,7 +123,8 @@ def area_scan(
             "reeks": label, "vorig_jaar": prev, "laatste_jaar": now, "verhouding": rr.ratio,
             "p": rr.p_value,
             "uitleg": direction_sentence(rr.ratio, rr.p_value, alpha, subject=label,
-                against="het jaar ervoor", reason=rr.reason, noun="in het laatste jaar"),
+                against="het jaar ervoor", reason=rr.reason, noun="in het laatste jaar")
+                + caveat,
         })  # fmt: skip
         other = _count(outside, day_out, last, cats)
         pop_rest = (pop_city - pop_g) if pop_city and pop_g else None
@@ -115,7 +136,7 @@ def area_scan(
             "verhouding_rest_stad": vs_city.ratio, "p": vs_city.p_value,
             "uitleg": direction_sentence(vs_city.ratio, vs_city.p_value, alpha,
                 subject=f"{label} in {gebied}", against="de rest van de stad",
-                reason=vs_city.reason, noun="per inwoner"),
+                reason=vs_city.reason, noun="per inwoner") + caveat,
         })  # fmt: skip
     return AreaScan(
         gebied=gebied,

@@ -15,13 +15,19 @@ import numpy as np
 import pandas as pd
 from shapely.ops import unary_union
 
-from briefing.evaluation.answer import forest_table, headline
+from briefing.evaluation.answer import (
+    PRIMARY_SERIES,
+    forest_table,
+    headline,
+    primary_label,
+    with_roles,
+)
 from briefing.evaluation.areas import assign_groups, unit_map
 from briefing.evaluation.compstat import compstat_table
 from briefing.evaluation.config import PilotConfig
 from briefing.evaluation.did import explain_did, fit_did, weekly_panel
 from briefing.evaluation.dosage import DosageSummary, dosage_summary, dosage_table
-from briefing.evaluation.explain import direction_sentence, nl_number, nl_p
+from briefing.evaluation.explain import direction_sentence, nl_number
 from briefing.evaluation.indicators import indicator_table, outside_table
 from briefing.evaluation.params import (
     BUFFER,
@@ -31,10 +37,10 @@ from briefing.evaluation.params import (
     CategoryGroups,
     Period,
     Pilot,
-    cuts_reduced_month,
     day_series,
     within,
 )
+from briefing.evaluation.purged import purge_notes, reduced_months
 from briefing.evaluation.rates import compare_rates
 from briefing.evaluation.record import RecordSummary, briefing_record
 from briefing.evaluation.wdd import choose_wdd, explain_wdd
@@ -45,10 +51,7 @@ COMPARISON_COLUMNS = [
     "reeks", "toets", "schatting", "ci_laag", "ci_hoog", "p", "z", "aantallen", "uitleg",
     "reden", "rol", "p_holm",
 ]  # fmt: skip
-#: The one question a pilot answers (its categories in the treatment area, by the DiD), and
-#: everything else, which is exploratory and carries Holm-adjusted p-values.
-PRIMARY, EXPLORATORY = "primair", "verkennend"
-PRIMARY_SERIES = "Pilotcategorieën"
+
 BASIS, PILOT = "basisperiode", "pilotperiode"
 GEMEENTE = "gemeente"
 
@@ -238,86 +241,6 @@ def evaluate_pilot(
         effects=effects,
         headline=headline(effects, primary_label(pilot, groups), pilot.alpha),
     )
-
-
-def holm(p: np.ndarray) -> np.ndarray:
-    """Holm's step-down adjusted p-values (in the order given)."""
-    order = np.argsort(p, kind="stable")
-    m = len(p)
-    steps = np.minimum(1.0, (m - np.arange(m)) * p[order])
-    adjusted = np.empty(m)
-    adjusted[order] = np.maximum.accumulate(steps)
-    return adjusted
-
-
-def primary_label(pilot: Pilot, groups: CategoryGroups) -> str:
-    """The primary series in words: "Woninginbraak", or "Woninginbraak en autokraak samen"."""
-    if not pilot.categories:
-        return "Misdrijven"
-    names = [groups.label(c) for c in pilot.categories]
-    names = [names[0], *(n[:1].lower() + n[1:] for n in names[1:])]
-    if len(names) == 1:
-        return names[0]
-    return f"{', '.join(names[:-1])} en {names[-1]} samen"
-
-
-def with_roles(table: pd.DataFrame, pilot: Pilot) -> pd.DataFrame:
-    """Mark the primary test (the DiD of the pilot's categories, or of all misdrijven when it
-    names none) and the exploratory rest, with Holm-adjusted p over the exploratory tests."""
-    series = PRIMARY_SERIES if pilot.categories else "Misdrijven"
-    is_did = table["toets"].str.startswith("verschil-in-verschillen")
-    primary = (table["reeks"] == series) & is_did
-    out = table.assign(rol=np.where(primary, PRIMARY, EXPLORATORY), p_holm=table["p"])
-    p = pd.to_numeric(out["p"], errors="coerce")
-    tested = (~primary) & p.notna()
-    if tested.any():
-        out.loc[tested, "p_holm"] = holm(p[tested].to_numpy(float))
-    notes = []
-    for row, adjusted_p in zip(out.to_dict(orient="records"), out["p_holm"], strict=True):
-        text = str(row["uitleg"])
-        if row["rol"] == PRIMARY:
-            text += " [hoofdvraag van de pilot]"
-        elif adjusted_p is not None and adjusted_p == adjusted_p:  # not None, not NaN
-            verdict = "blijft significant" if adjusted_p < pilot.alpha else "niet significant"
-            text += f" [verkennend; na Holm-correctie {nl_p(adjusted_p)}: {verdict}]"
-        else:
-            text += " [verkennend]"
-        notes.append(text)
-    out["uitleg"] = notes
-    return out
-
-
-def purge_notes(pilot: Pilot, reduced: frozenset[dt.date]) -> tuple[str, ...]:
-    """What purged (monthly) data in the baseline or pilot period means for the statistics."""
-    inside = sorted(
-        m for m in reduced
-        if any(p.start <= m <= p.end or p.start <= m.replace(day=28) <= p.end
-               for p in (pilot.baseline, pilot.pilot))
-    )  # fmt: skip
-    if not inside:
-        return ()
-    months = ", ".join(f"{m:%m-%Y}" for m in inside)
-    notes = [
-        f"Na de bewaartermijn zijn van {months} alleen maandcijfers over (alle incidenten op de "
-        "1e van de maand): de verschil-in-verschillen per week, CompStat en de tijdreeks per week "
-        "tellen die maanden in één week en zijn daar niet betrouwbaar."
-    ]
-    cut = [p.label() for p in (pilot.baseline, pilot.pilot)
-           if cuts_reduced_month(p.start, p.end, reduced)]  # fmt: skip
-    if cut:
-        notes.append(
-            f"De periode {' en '.join(cut)} begint of eindigt midden in zo'n maand: de "
-            "vergelijking pilot tegen basis telt die maand helemaal of niet."
-        )
-    return tuple(notes)
-
-
-def reduced_months(incidents: pd.DataFrame) -> frozenset[dt.date]:
-    """First days of the months that hold purged (monthly) incidents."""
-    if "reduced" not in incidents or incidents.empty:
-        return frozenset()
-    days = incidents.loc[incidents["reduced"].astype(bool), "date"]
-    return frozenset(d.replace(day=1) for d in days)
 
 
 def _comparisons(

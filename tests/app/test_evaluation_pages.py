@@ -18,7 +18,7 @@ from streamlit.util import calc_hash
 from briefing.evaluation.config import load_pilots
 from vis.db.engine import make_engine
 from vis.db.schema import audit_log
-from vis.pages import area_scan, evaluation_pilot
+from vis.pages import area_scan, evaluation_answer, evaluation_pilot
 from vis.settings import PROJECT_ROOT
 
 ROLES = ("supervisor", "handhaver", "evaluator", "admin")
@@ -122,15 +122,15 @@ def test_pilot_view_opens_with_the_answer(app_env: str) -> None:
     assert bold and "in het behandelgebied" in bold[0]
     assert "%-BI" in bold[0] or "niet te bepalen" in bold[0]
     assert bold[0].strip("*") == evaluation_pilot.md(report.headline)
-    tests = evaluation_pilot.tests_table(report.comparisons)
+    tests = evaluation_answer.tests_table(report.comparisons)
     assert {"p (Holm)", "95%-BI", "rol"} <= set(tests.columns)
     assert (tests["rol"] == "primair").sum() == 1
     for value in tests["p"]:
         assert value == "–" or re.fullmatch(r"(< )?\d+,\d+", value), value
-    marks = set(evaluation_pilot.targets_table(report.indicators)["doel_gehaald"])
+    marks = set(evaluation_answer.targets_table(report.indicators)["doel_gehaald"])
     assert marks and marks <= {"✓ gehaald", "✗ niet gehaald", "niet te bepalen"}
     assert not {"True", "False", "None"} & set(report.indicators["doel_gehaald"].astype(str))
-    assert evaluation_pilot.forest_chart(report.effects).to_dict()["layer"]
+    assert evaluation_answer.forest_chart(report.effects).to_dict()["layer"]
 
 
 @pytest.mark.slow

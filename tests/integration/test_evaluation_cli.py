@@ -52,6 +52,15 @@ control = { kind = "rest" }
 """
 
 
+def _gebieden(config: Path) -> dict[str, set[str]]:
+    from vis.areas import gebieden
+
+    out: dict[str, set[str]] = {}
+    for code, name in gebieden(load_settings(config)).items():
+        out.setdefault(name, set()).add(code)
+    return out
+
+
 def _config(tmp_path: Path, pilots: str = PILOTS) -> Path:
     folder = tmp_path / "config"
     folder.mkdir()
@@ -183,3 +192,14 @@ def test_evaluate_errors_are_one_line(engine: Engine, db_url: str, tmp_path: Pat
     wrong = _vis("evaluate", "--pilot", "proef", "--export", str(tmp_path / "x.doc"),
                  db_url=db_url, config=config)  # fmt: skip
     assert wrong.returncode == 1 and "onbekend exportformaat" in wrong.stderr
+    # A treated wijk inside the control's gebied: an error naming the wijk, not a silent "no
+    # incidents in the treatment area".
+    gebied = next(g for g, codes in _gebieden(config).items() if TREATED in codes)
+    overlap = PILOTS.replace(
+        'control = { kind = "wijken", codes = ["WK030720"] }',
+        f'control = {{ kind = "gebieden", codes = ["{gebied}"] }}',
+    )
+    (config.parent / "pilots.toml").write_text(overlap, encoding="utf-8")
+    clash = _vis("evaluate", "--pilot", "proef", db_url=db_url, config=config)
+    assert clash.returncode == 2 and len(clash.stderr.strip().splitlines()) == 1
+    assert "overlappende gebieden" in clash.stderr and TREATED in clash.stderr

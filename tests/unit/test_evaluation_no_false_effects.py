@@ -16,8 +16,9 @@ import pytest
 from scipy import stats
 from shapely import geometry as sgeom
 
-from briefing.evaluation.answer import effect_sentence
+from briefing.evaluation.answer import EXPLORATORY, PRIMARY, effect_sentence
 from briefing.evaluation.areas import assign_groups
+from briefing.evaluation.areascan import area_scan
 from briefing.evaluation.compstat import compstat_table, is_flagged
 from briefing.evaluation.config import PilotConfig, PilotConfigError, parse_pilots
 from briefing.evaluation.dosage import dosage_summary, dosage_table
@@ -25,7 +26,7 @@ from briefing.evaluation.indicators import MET, NOT_MET, UNDETERMINED
 from briefing.evaluation.params import AreaSet, CategoryGroups, Period, Pilot, Targets
 from briefing.evaluation.rates import compare_rates
 from briefing.evaluation.record import briefing_record
-from briefing.evaluation.report import EXPLORATORY, PRIMARY, EvaluationData, evaluate_pilot
+from briefing.evaluation.report import EvaluationData, evaluate_pilot
 from briefing.evaluation.wdd import CLASSIC, WEIGHTED, choose_wdd, explain_wdd, wdd, weighted_wdd
 from vis.areas import load_areas
 from vis.evaluation_export import export_report
@@ -507,3 +508,19 @@ def test_report_says_when_its_periods_reach_into_purged_months(amersfoort: pd.Da
         GROUPS, config, Grid(125.0, 0, 0),
     )  # fmt: skip
     assert any("maandcijfers" in note and "week" in note for note in report.notes)
+
+
+def test_area_scan_says_when_its_year_cuts_a_purged_month() -> None:
+    areas = pd.DataFrame({"code": ["W1", "W2"], "gebied": ["G", "H"], "inhabitants": [1000, 1000]})
+    inc = pd.DataFrame({
+        "date": [dt.date(2016, 6, 1)] * 20 + [dt.date(2017, 5, 3)] * 3,
+        "category": ["woninginbraak"] * 23, "area_code": ["W1"] * 23,
+        "x": [10.0] * 23, "y": [10.0] * 23, "reduced": [True] * 20 + [False] * 3,
+    })  # fmt: skip
+    # The last year runs 16-6-2016 .. 15-6-2017: it cuts June 2016, kept only as a month total.
+    scan = area_scan(inc, areas, "G", dt.date(2017, 6, 15), GROUPS, Grid(125.0, 0.0, 0.0))
+    change = scan.change.set_index("reeks")
+    assert "maandcijfers" in change.loc["Woninginbraken", "uitleg"]
+    assert "maandcijfers" in scan.rates.set_index("reeks").loc["Woninginbraken", "uitleg"]
+    whole = area_scan(inc, areas, "G", dt.date(2017, 6, 30), GROUPS, Grid(125.0, 0.0, 0.0))
+    assert "maandcijfers" not in whole.change.set_index("reeks").loc["Woninginbraken", "uitleg"]

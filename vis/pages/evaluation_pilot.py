@@ -33,7 +33,8 @@ from briefing.evaluation.config import (
 from briefing.evaluation.report import PilotReport
 from vis.pages.common import Resources, current_user, log, md, resources, tr
 from vis.pages.download import download_button
-from vis.pages.evaluation_format import dutch, percent
+from vis.pages.evaluation_answer import answer
+from vis.pages.evaluation_format import dutch
 from vis.settings import PILOTS_FILE
 
 REPORT_KEY = "vis_pilot_report"
@@ -136,18 +137,7 @@ def _show(report: PilotReport) -> None:
         + (f" — {md(p.description)}" if p.description else "")
     )
     # The answer first: the primary question, its effects per series, the targets, the tests.
-    with st.container(border=True, key="ep_answer"):
-        st.markdown(f"**{md(report.headline)}**")
-        st.caption(tr("ep.answer_note"))
-    _forest(report.effects)
-    _targets(report.indicators)
-    st.subheader(tr("ep.comparisons"))
-    if report.comparisons.empty:
-        st.info(tr("ep.no_tests"))
-    else:
-        st.dataframe(tests_table(report.comparisons), hide_index=True, width="stretch")
-        with st.expander(tr("ep.tests_text")):
-            st.markdown("\n".join(f"- {md(text)}" for text in report.comparisons["uitleg"]))
+    answer(report)
     st.subheader(tr("ep.indicators"))
     cols = [c for c in INDICATOR_COLUMNS if c in report.indicators.columns]
     st.dataframe(
@@ -171,74 +161,6 @@ def _show(report: PilotReport) -> None:
         st.dataframe(dutch(report.dosage, numbers={"minuten": 0}), hide_index=True, width="stretch")
     for note in report.notes:
         st.info(md(note))
-
-
-TEST_COLUMNS = {
-    "reeks": "reeks", "toets": "toets", "rol": "rol", "schatting": "schatting",
-    "ci": "95%-BI", "p": "p", "p_holm": "p (Holm)", "aantallen": "aantallen",
-}  # fmt: skip
-
-
-def tests_table(comparisons: pd.DataFrame) -> pd.DataFrame:
-    """The tests with their interval, p and Holm-adjusted p, in Dutch number formats."""
-    frame = dutch(comparisons, numbers={"schatting": 2, "ci_laag": 2, "ci_hoog": 2},
-                  pvalues=("p", "p_holm"))  # fmt: skip
-    frame["ci"] = [
-        "–" if lo == "–" or hi == "–" else f"{lo} tot {hi}"
-        for lo, hi in zip(frame["ci_laag"], frame["ci_hoog"], strict=True)
-    ]
-    return frame[list(TEST_COLUMNS)].rename(columns=TEST_COLUMNS)
-
-
-def targets_table(indicators: pd.DataFrame) -> pd.DataFrame:
-    """The indicators that have a target, for the area the target is judged for."""
-    judged = indicators.loc[
-        (indicators["doel"].astype(str) != "")
-        & ~indicators["doel_gehaald"].astype(str).str.startswith("n.v.t.")
-    ]
-    columns = ["periode", "gebied", "omschrijving", "waarde", "eenheid", "doel", "doel_gehaald"]
-    return dutch(judged[columns], numbers={"waarde": 1})
-
-
-def _targets(indicators: pd.DataFrame) -> None:
-    st.subheader(tr("ep.targets"))
-    table = targets_table(indicators)
-    if table.empty:
-        st.info(tr("ep.no_targets"))
-    else:
-        st.dataframe(table, hide_index=True, width="stretch")
-
-
-def forest_chart(effects: pd.DataFrame) -> alt.LayerChart | alt.FacetChart:
-    """Effect per series against expected (%), with its interval and a line at 0."""
-    frame = effects.dropna(subset=["effect_pct"]).assign(
-        label=lambda f: [f"{e} ({lo} tot {hi})" for e, lo, hi in zip(
-            (percent(v) for v in f["effect_pct"]), (percent(v) for v in f["ci_laag_pct"]),
-            (percent(v) for v in f["ci_hoog_pct"]), strict=True)]
-    )  # fmt: skip
-    y = alt.Y("reeks:N", title=None, sort=list(frame["reeks"]))
-    x_title = tr("ep.forest_axis")
-    bars = (
-        alt.Chart(frame)
-        .mark_rule(strokeWidth=2)
-        .encode(y=y, x=alt.X("ci_laag_pct:Q", title=x_title), x2="ci_hoog_pct:Q")
-    )
-    dots = alt.Chart(frame).mark_point(filled=True, size=80).encode(
-        y=y, x="effect_pct:Q", color=alt.Color("rol:N", title=tr("ep.role")),
-        tooltip=[alt.Tooltip("reeks:N"), alt.Tooltip("label:N", title=tr("ep.effect"))],
-    )  # fmt: skip
-    zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(strokeDash=[4, 4]).encode(x="x:Q")
-    return alt.layer(bars, dots, zero)
-
-
-def _forest(effects: pd.DataFrame) -> None:
-    st.subheader(tr("ep.forest"))
-    if effects.empty or effects["effect_pct"].isna().all():
-        st.info(tr("ep.no_effects"))
-    else:
-        st.altair_chart(forest_chart(effects), width="stretch")
-    for text in effects["tekst"] if not effects.empty else []:
-        st.markdown(f"- {md(text)}")
 
 
 def _charts(series: pd.DataFrame) -> None:
