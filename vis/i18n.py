@@ -145,6 +145,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Visit to hotspot {rank} recorded at {time}.",
     ),
     "tab.visits": ("Jouw bezoeken deze dienst: {n}", "Your visits this shift: {n}"),
+    "tab.route": ("Route (kaarten-app)", "Route (maps app)"),
     # status
     "st.sources": ("Versheid per bron", "Freshness per source"),
     "st.ledger": ("Inleeslog", "Ingest ledger"),
