@@ -33,7 +33,7 @@ def _vis(
         env={**environ, **(env or {})},
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=900,
     )
 
 
