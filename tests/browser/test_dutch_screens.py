@@ -142,6 +142,16 @@ def test_every_page_reads_as_dutch(browser: Any, demo: str, user: str, size: str
             shot = SHOTS / f"{role}-{path}-{size}.png"
             page.screenshot(path=str(shot), full_page=True)
             assert shot.stat().st_size > 10_000
+            maps = page.locator('[data-testid="stDeckGlJsonChart"]')
+            for i in range(maps.count()):
+                maps.nth(i).scroll_into_view_if_needed()
+                page.wait_for_timeout(1000)
+                maps.nth(i).screenshot(path=str(SHOTS / f"{role}-{path}-{size}-map{i + 1}.png"))
+            if path == "tablet":
+                routes = page.locator('[data-testid="stLinkButton"] a')
+                assert routes.count() > 0, "no route button on the tablet"
+                href = routes.first.get_attribute("href") or ""
+                assert href.startswith("geo:"), href
             problems = _problems(page)
             if problems:
                 failures[path] = problems
