@@ -8,6 +8,7 @@ BRT-Achtergrondkaart (``tile_style``) lies under it. Tooltips use deck.gl's text
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -195,10 +196,7 @@ def hotspot_deck(
             get_text="text",
             get_size=12,
             get_color=[20, 20, 20, 255],
-            get_pixel_offset=[0, 24],
-            get_text_anchor="'middle'",
-            get_alignment_baseline="'top'",
-            character_set="auto",
+            get_pixel_offset=[0, 30],
             background=True,
             get_background_color=[255, 255, 240, 230],
         ),
@@ -239,8 +237,18 @@ def street_labels(hotspots: list[dict[str, Any]]) -> list[dict[str, Any]]:
         names = [str(n) for n in spot.get("streets") or [] if n][:MAP_STREETS]
         centre = spot_centre(spot)
         if names and centre is not None:
-            out.append({"position": list(centre), "text": "\n".join(names)})
+            out.append({"position": list(centre), "text": "\n".join(map(_glyphs, names))})
     return out
+
+
+def _glyphs(name: str) -> str:
+    """``name`` in the glyphs deck.gl's TextLayer has by default (ASCII): accents dropped
+    ("Café" → "Cafe"). pydeck turns a ``character_set`` value into an expression, so the
+    layer cannot be given more glyphs."""
+    if name.isascii():
+        return name
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    return plain or name
 
 
 def route_link(url_template: str, spot: dict[str, Any]) -> str | None:
