@@ -42,8 +42,11 @@ ENGLISH_HEADINGS = re.compile(
 CUT_OFF_JS = """
 () => Array.from(document.querySelectorAll(
     '[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] *, label, button p, h1, h2, h3'
-)).filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1
-        && getComputedStyle(e).textOverflow === 'ellipsis')
+)).filter(e => {
+    const r = e.getBoundingClientRect();  // on screen: not in a collapsed sidebar
+    return e.offsetParent !== null && r.width > 1 && r.right > 0 && r.left < innerWidth
+        && e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).textOverflow === 'ellipsis';
+  })
   .map(e => e.innerText)
 """
 #: Column headings of every data grid: Streamlit's grid keeps them in an accessible table.
