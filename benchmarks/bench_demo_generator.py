@@ -1,8 +1,9 @@
-"""How long the demo-feed generator takes for the default period (2015-01-01 to 2017-06-30).
+"""How long the demo-feed generator takes: the live demo's span (``--live``: three calendar years
+up to this year's end, as `vis demo` draws them) or the default period (2015-01-01 to 2017-06-30).
 
 Run from the project root:
 
-    /work/venv/bin/python benchmarks/bench_demo_generator.py [--repeat 3] [--config config/vis.toml]
+    .venv/bin/python benchmarks/bench_demo_generator.py [--repeat 3] [--live] [--config ...]
 
 Prints, per step, the number of rows and the best wall-clock time of ``--repeat`` runs.
 """
@@ -20,6 +21,8 @@ from vis.demo import (
     generate_incidents,
     generate_updates,
 )
+from vis.demo.feed import local_today
+from vis.demo.live import live_params
 from vis.geo import AreaIndex
 from vis.settings import load_settings
 
@@ -39,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--config", default=None)
     parser.add_argument("--seed", type=int, default=DemoParams().seed)
+    parser.add_argument("--live", action="store_true", help="the live demo's span (vis demo)")
     args = parser.parse_args(argv)
 
     settings = load_settings(args.config)
@@ -54,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     areas = index.of_municipality(settings.municipality.code)
     print(f"areas: {len(areas)} wijken loaded in {time.perf_counter() - started:.3f} s")
 
-    params = DemoParams(seed=args.seed)
+    params = live_params(local_today(), seed=args.seed) if args.live else DemoParams(seed=args.seed)
     incidents = generate_incidents(params, areas)
     steps: list[tuple[str, Callable[[], Sized]]] = [
         ("generate_incidents", lambda: generate_incidents(params, areas)),

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from babel.numbers import format_decimal
 from scipy.spatial import cKDTree
 
 from briefing.history import History
@@ -30,10 +31,8 @@ FALLBACK_ACTION = "zichtbaar surveilleren en signalen doorgeven aan de politie"
 
 def nl_number(value: float, decimals: int = 1) -> str:
     """A number the Dutch way: decimal comma, no needless zeros (``1,5``; ``3``)."""
-    text = f"{value:.{decimals}f}"
-    if decimals > 0:
-        text = text.rstrip("0").rstrip(".")
-    return text.replace(".", ",")
+    pattern = "#,##0" + ("." + "#" * decimals if decimals > 0 else "")
+    return str(format_decimal(value, format=pattern, locale="nl_NL"))
 
 
 @dataclass(frozen=True)

@@ -49,8 +49,19 @@ class AppSettings(BaseModel):
         description="Draw online map tiles under the local basemap; off: no outside requests.",
     )
     tile_style: str = Field(
-        "https://basemaps.cartocdn.com/gl/positron-gl-style/style.json",
-        description="Map style URL used only when `online_tiles` is on.",
+        "https://api.pdok.nl/kadaster/brt-achtergrondkaart/ogc/v1/styles/standaard__webmercatorquad?f=json",
+        description="MapLibre style URL of the basemap, used only when `online_tiles` is on: "
+        "PDOK's BRT-Achtergrondkaart (Kadaster, free, no key).",
+    )
+    route_links: bool = Field(
+        True,
+        description="On the tablet, a 'Route' button per hotspot that opens the device's maps "
+        "app at the hotspot's centre; off where policy forbids handing locations to other apps.",
+    )
+    route_url: str = Field(
+        "geo:{lat},{lon}?q={lat},{lon}",
+        description="Link of the 'Route' button; {lat} and {lon} are the hotspot centre (WGS84). "
+        "The default geo: URI opens the device's own maps app.",
     )
     max_failed_logins: int = Field(
         5, ge=1, description="Failed logins in a row after which a local account is locked."

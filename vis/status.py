@@ -91,28 +91,35 @@ def collect_status(conn: Connection, *, runs: int = 10) -> dict[str, Any]:
     }
 
 
-def format_status(status: dict[str, Any]) -> str:
-    """The status as text for an operator (Dutch, as everything users read)."""
+_OUTCOMES = {"success": "geslaagd", "failed": "mislukt", "running": "bezig"}
+
+
+def format_status(status: dict[str, Any], tz: str = "Europe/Amsterdam") -> str:
+    """The status as text for an operator: Dutch, local time, numbers by Babel (``nl_NL``)."""
+    from vis.display import day, moment, number
+
     lines = [
-        f"Incidenten:       {status['incidents']:,}".replace(",", "."),
-        f"In quarantaine:   {status['quarantined']:,}".replace(",", "."),
-        f"Gegevens tot:     {status['data_until'] or '-'}",
+        f"Incidenten:       {number(status['incidents'])}",
+        f"In quarantaine:   {number(status['quarantined'])}",
+        f"Gegevens tot:     {moment(status['data_until'], tz)}",
     ]
     last = status["last_ingest"]
     if last is None:
         lines.append("Laatste run:      nog geen")
     else:
         lines.append(
-            f"Laatste run:      #{last['id']} {last['source']} {last['status']} "
-            f"(ontvangen {last['received']}, geladen {last['loaded']}, "
-            f"quarantaine {last['quarantined']}) {last['started_at']}"
+            f"Laatste run:      #{last['id']} {last['source']} "
+            f"{_OUTCOMES.get(last['status'], last['status'])} "
+            f"(ontvangen {number(last['received'])}, geladen {number(last['loaded'])}, "
+            f"quarantaine {number(last['quarantined'])}) {moment(last['started_at'], tz)}"
         )
         if last["error"]:
             lines.append(f"  fout: {last['error']}")
     for src in status["sources"]:
+        outcome = _OUTCOMES.get(src["last_status"], src["last_status"])
         lines.append(
-            f"Bron {src['source']}: laatst {src['last_status']}, "
-            f"opgehaald t/m {src['fetched_until'] or '-'}, "
-            f"laatste succes {src['last_success_at'] or '-'}"
+            f"Bron {src['source']}: laatst {outcome}, "
+            f"opgehaald tot {day(src['fetched_until'])}, "
+            f"laatste succes {moment(src['last_success_at'], tz)}"
         )
     return "\n".join(lines)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+from babel.numbers import format_decimal
+
 NIET_TE_BEPALEN = "niet te bepalen"
 NIET_INGEVULD = "niet ingevuld"
 
@@ -17,8 +19,8 @@ def nl_number(value: float | None, decimals: int = 1) -> str:
     """``1234.5`` → ``"1.234,5"``; None or not finite → ``"–"``."""
     if value is None or not math.isfinite(value):
         return "–"
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    return str(format_decimal(value, format=pattern, locale="nl_NL"))
 
 
 def nl_percent(value: float | None, decimals: int = 1) -> str:

@@ -24,7 +24,11 @@ def free_port() -> int:
 
 
 def start_serve(
-    db_url: str, log: Path, port: int | None = None, app_config: Path | None = None
+    db_url: str,
+    log: Path,
+    port: int | None = None,
+    app_config: Path | None = None,
+    config: Path | None = None,
 ) -> tuple[subprocess.Popen[bytes], str]:
     """`vis serve` on ``db_url`` (a free loopback port unless given), healthy; (process, base URL).
 
@@ -34,7 +38,7 @@ def start_serve(
     env = {
         **os.environ,
         "VIS_DATABASE_URL": db_url,
-        "VIS_CONFIG": str(PROJECT_ROOT / "config" / "vis.toml"),
+        "VIS_CONFIG": str(config or PROJECT_ROOT / "config" / "vis.toml"),
         "VIS_APP_CONFIG": str(app_config or PROJECT_ROOT / "config" / "app.toml"),
     }
     with log.open("ab") as out:

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
 from clirun import CliResult, run_vis
 
+from briefing.evaluation.config import load_pilots
 from vis.areas import load_areas
-from vis.demo import KIND, QUARANTINED_KINDS, DemoParams, generate_bad_rows, generate_incidents
+from vis.demo import KIND, QUARANTINED_KINDS, DemoParams, generate_bad_rows, known_at
 from vis.demo.feed import DemoFeedServer, build_feed_data
+from vis.demo.live import live_params
 from vis.settings import load_settings
 
 
@@ -23,42 +26,81 @@ def _vis(*args: str, cwd: Path, env: dict[str, str] | None = None) -> CliResult:
     return run_vis(*args, env={**environ, **(env or {})}, cwd=cwd)
 
 
-def _expected_counts() -> tuple[int, int]:
+TODAY = dt.date(2026, 12, 3)
+
+
+def _expected_counts(today: dt.date) -> tuple[int, int]:
+    """Incidents and quarantined rows that the feed has served before ``today``."""
     settings = load_settings()
     areas = load_areas(settings).of_municipality("GM0307")
-    params = DemoParams()
-    incidents = generate_incidents(params, areas)
+    params = live_params(today)
+    data = build_feed_data(params, areas, settings.categories, municipality_code="GM0307")
+    served = data.window(params.start, today)
     bad = generate_bad_rows(params, areas)
-    quarantined = int(bad[KIND].isin(QUARANTINED_KINDS).sum())
-    loaded_bad = bad.loc[~bad[KIND].isin(QUARANTINED_KINDS), "Incident Identificatie"]
-    ids = set(incidents["Incident Identificatie"]) | set(loaded_bad)
-    return len(ids), quarantined
+    bad = bad[(known_at(bad).dt.tz_convert("Europe/Amsterdam").dt.date < today).to_numpy()]
+    quarantined = bad.loc[bad[KIND].isin(QUARANTINED_KINDS), "Incident Identificatie"]
+    ids = set(served["Incident Identificatie"]) - set(quarantined) - {""}
+    return len(ids), int(bad[KIND].isin(QUARANTINED_KINDS).sum())
 
 
-@pytest.mark.slow
-def test_demo_no_serve_in_an_empty_folder_fills_the_database(tmp_path: Path) -> None:
-    started = time.monotonic()
-    done = _vis("demo", "--no-serve", cwd=tmp_path)
-    elapsed = time.monotonic() - started
+def _count(db: Path, sql: str) -> int:
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute(sql).fetchone()[0])
+
+
+def test_demo_looks_like_this_morning_and_catches_up_the_next_day(tmp_path: Path) -> None:
+    done = _vis("demo", "--no-serve", "--today", TODAY.isoformat(), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     db = tmp_path / "var" / "demo.db"
-    assert db.is_file()
     env = {"VIS_DATABASE_URL": f"sqlite:///{db}"}
     status = json.loads(_vis("status", "--json", cwd=tmp_path, env=env).stdout)
-    incidents, quarantined = _expected_counts()
+    incidents, quarantined = _expected_counts(TODAY)
     assert status["incidents"] == incidents
     assert status["quarantined"] == quarantined
-    assert status["data_until"].startswith("2017-06-30")
+    # The history ends yesterday (local): the last Kennisname lies on 2 December, Amsterdam time.
+    until = dt.datetime.fromisoformat(status["data_until"]).astimezone(ZoneInfo("Europe/Amsterdam"))
+    assert until.date() == TODAY - dt.timedelta(days=1)
     assert status["last_ingest"]["status"] == "success"
     feed_runs = [s for s in status["sources"] if s["source"] == "demo-politie"]
-    assert feed_runs and feed_runs[0]["fetched_until"] == "2017-07-01"
-    assert elapsed < 120, f"vis demo --no-serve took {elapsed:.0f} s"
+    assert feed_runs and feed_runs[0]["fetched_until"] == TODAY.isoformat()
+    # Every shift of the last 8 weeks has its briefing, each cut at its own shift start.
+    shifts = len(load_settings().shifts)
+    assert _count(db, "SELECT COUNT(*) FROM briefings") == 56 * shifts
+    first = sqlite3.connect(db).execute("SELECT MIN(date), MAX(date) FROM briefings").fetchone()
+    assert first == ((TODAY - dt.timedelta(days=55)).isoformat(), TODAY.isoformat())
+    assert _count(db, "SELECT COUNT(*) FROM briefings WHERE data_until >= cutoff") == 0
+    # Simulated visits, marked as demo, on part of the hotspots of past shifts only.
+    visits = _count(db, "SELECT COUNT(*) FROM patrol_visits WHERE demo")
+    assert visits > 55 * shifts
+    assert _count(db, "SELECT COUNT(*) FROM patrol_visits WHERE NOT demo") == 0
+    late = "SELECT COUNT(*) FROM patrol_visits v JOIN briefings b ON b.id = v.briefing_id "
+    assert _count(db, late + "WHERE v.visited_at > b.window_end") == 0
+    # The demo's own files: its pilots on its own calendar; the shipped pilots.toml untouched.
+    pilots = load_pilots(tmp_path / "var" / "demo" / "config" / "pilots.toml")
+    period = pilots.pilot("demo-hotspots").pilot
+    assert (period.start, period.end) == (
+        TODAY - dt.timedelta(days=56),
+        TODAY - dt.timedelta(days=1),
+    )
+    assert "binnenstad-2017" in load_pilots(Path("config/pilots.toml").resolve()).names()
 
-    again = _vis("demo", "--no-serve", cwd=tmp_path)
+    # The next day: only the new day is fetched, and its briefings are built.
+    nxt = TODAY + dt.timedelta(days=1)
+    again = _vis("demo", "--no-serve", "--today", nxt.isoformat(), cwd=tmp_path)
     assert again.returncode == 0, again.stderr
-    assert "0 nieuw, 0 bijgewerkt in 0 feedruns" in again.stdout
+    assert "in 1 feedruns" in again.stdout
+    assert f"Briefings: {shifts} gemaakt" in again.stdout
     after = json.loads(_vis("status", "--json", cwd=tmp_path, env=env).stdout)
-    assert (after["incidents"], after["quarantined"]) == (incidents, quarantined)
+    assert (after["incidents"], after["quarantined"]) == _expected_counts(nxt)
+    assert after["incidents"] > incidents
+    assert _count(db, f"SELECT COUNT(*) FROM briefings WHERE date = '{nxt}'") == shifts
+    assert _count(db, "SELECT COUNT(*) FROM patrol_visits WHERE demo") > visits
+
+    # The same day once more: nothing new.
+    same = _vis("demo", "--no-serve", "--today", nxt.isoformat(), cwd=tmp_path)
+    assert same.returncode == 0, same.stderr
+    assert "0 nieuw, 0 bijgewerkt in 0 feedruns" in same.stdout
+    assert "Briefings: 0 gemaakt, 0 gesimuleerde bezoeken" in same.stdout
 
 
 @pytest.fixture(scope="module")
@@ -105,3 +147,35 @@ def test_demo_feed_pages_json_and_odata(feed: DemoFeedServer) -> None:
         rows += len(page["value"])
         odata = page.get("odata.nextLink")
     assert rows == len(feed.data.crime_rows) > 4000
+
+
+def test_demo_feed_serves_no_day_before_it_has_passed() -> None:
+    settings = load_settings()
+    areas = load_areas(settings).of_municipality("GM0307")
+    params = live_params(TODAY)
+    data = build_feed_data(
+        params, areas, settings.categories, municipality_code="GM0307", today=TODAY
+    )
+    clock = {"today": TODAY}
+    server = DemoFeedServer(data, token="", today=lambda: clock["today"])
+    server.start_background()
+    try:
+        url = (
+            f"{server.base_url}/bvh/incidenten.csv?vanaf={TODAY}&tot={TODAY + dt.timedelta(days=2)}"
+        )
+
+        def rows() -> int:
+            body = requests.get(url, timeout=10).content.decode("cp1252")
+            return len(body.splitlines()) - 1
+
+        assert rows() == 0  # today has not passed yet
+        clock["today"] = TODAY + dt.timedelta(days=1)
+        served = rows()
+        assert served == len(data.window(TODAY, TODAY + dt.timedelta(days=1))) > 10
+        # CBS publishes whole months only: nothing of the current month.
+        months = {r["Perioden"] for r in data.crime_rows}
+        assert f"{TODAY:%Y}MM{TODAY:%m}" not in months
+        assert f"{TODAY:%Y}MM{TODAY.month - 1:02d}" in months
+    finally:
+        server.shutdown()
+        server.server_close()

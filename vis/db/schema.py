@@ -25,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -286,6 +287,14 @@ patrol_visits = Table(
     Column("duration_min", Integer),
     Column("note", String(500), comment="The handhaver's own short note; no police data"),
     Column("created_at", UtcDateTime(), nullable=False),
+    Column(
+        "demo",
+        Boolean,
+        nullable=False,
+        default=False,
+        server_default=false(),
+        comment="Simulated by `vis demo`; never a real visit",
+    ),
 )
 
 users = Table(

@@ -10,8 +10,9 @@ Routes (``vis demo-feed`` prints the base URL):
   table (47022NED-shaped) and the population table (``AantalInwoners_5``).
 
 The feed rows of a window are those the police knew in it: the Kennisname, or for a later version
-of an incident the moment of its change. With a token set, the BVH routes require
-``Authorization: Bearer <token>``; CBS open data is public.
+of an incident the moment of its change. The feed lives on a clock: it serves no row of today or
+later, so each new day appears when it has passed, as a police feed's would. With a token set,
+the BVH routes require ``Authorization: Bearer <token>``; CBS open data is public.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ import hmac
 import json
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -58,8 +60,11 @@ class FeedData:
     crime_table: str
     population_table: str
 
-    def window(self, vanaf: dt.date, tot: dt.date) -> pd.DataFrame:
+    def window(self, vanaf: dt.date, tot: dt.date, today: dt.date | None = None) -> pd.DataFrame:
+        """The rows served for ``vanaf`` up to ``tot`` (exclusive); none of ``today`` or later."""
         lo, hi = np.datetime64(vanaf, "D"), np.datetime64(tot, "D")
+        if today is not None:
+            hi = min(hi, np.datetime64(today, "D"))
         return self.rows[(self.days >= lo) & (self.days < hi)]
 
 
@@ -71,7 +76,10 @@ def build_feed_data(
     municipality_code: str,
     crime_table: str = "47022NED",
     population_table: str = "86165NED",
+    today: dt.date | None = None,
 ) -> FeedData:
+    """Generate the feed of ``params``' period. With ``today``, the CBS table holds only the
+    months before today's month (CBS publishes a month after it ends)."""
     incidents = generate_incidents(params, areas)
     updates = generate_updates(params, incidents)
     bad = generate_bad_rows(params, areas).drop(columns=[KIND])
@@ -84,7 +92,14 @@ def build_feed_data(
     order = np.argsort(moment.fillna(local_day.dt.tz_localize("UTC")).to_numpy(), kind="stable")
     served = served.iloc[order].reset_index(drop=True)
     days = local_day.to_numpy()[order].astype("datetime64[D]")
-    crime = cbs_monthly(incidents, areas, categories, municipality_code=municipality_code)
+    published = incidents
+    if today is not None:
+        month = pd.Timestamp(today.replace(day=1))
+        begun = pd.to_datetime(
+            incidents[c.BEGIN].str.slice(0, 10), format="%d-%m-%Y", errors="coerce"
+        )
+        published = incidents[(begun < month).to_numpy()]
+    crime = cbs_monthly(published, areas, categories, municipality_code=municipality_code)
     population = [
         {"ID": i, "WijkenEnBuurten": f"{a.code:<10}", "AantalInwoners_5": a.inhabitants}
         for i, a in enumerate(areas, start=1)
@@ -106,6 +121,11 @@ def build_feed_data(
         crime_table=crime_table,
         population_table=population_table,
     )
+
+
+def local_today() -> dt.date:
+    """Today in the feed's time zone (Europe/Amsterdam)."""
+    return dt.datetime.now(ZoneInfo(LOCAL_TZ)).date()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -151,7 +171,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _bvh(self, as_json: bool, query: dict[str, str]) -> None:
         vanaf, tot = dt.date.fromisoformat(query["vanaf"]), dt.date.fromisoformat(query["tot"])
-        rows = self.server.data.window(vanaf, tot)
+        rows = self.server.data.window(vanaf, tot, self.server.today())
         if not as_json:
             text = rows.to_csv(sep=";", index=False, lineterminator="\r\n")
             self._send(
@@ -203,9 +223,12 @@ class DemoFeedServer(ThreadingHTTPServer):
         token: str = "",
         page_size: int = 1000,
         odata_page_size: int = 5000,
+        today: Callable[[], dt.date] | None = None,
     ) -> None:
         super().__init__((host, port), _Handler)
         self.data, self.token = data, token
+        #: The feed's clock: rows of this day and later are not served yet.
+        self.today = today or local_today
         self.page_size, self.odata_page_size = page_size, odata_page_size
 
     @property

@@ -1,8 +1,11 @@
 """`vis demo`: a complete VIS on the embedded SQLite default, fed through the real path.
 
-It generates the Amersfoort demo data, serves it on a loopback port as the police feed and the CBS
-tables, and then runs the ordinary ingest against that feed (day windows, paging, token, quarantine,
-ledger) into ``var/demo.db``. Running it again is safe: the catch-up finds nothing new.
+It generates the Amersfoort demo data (:mod:`vis.demo.live`: a span that ends this year, served
+up to yesterday), serves it on a loopback port as the police feed and the CBS tables, and then
+runs the ordinary ingest against that feed (day windows, paging, token, quarantine, ledger) into
+``var/demo.db``, with the configuration and pilots of ``var/demo/``. It then builds the briefings
+of the last eight weeks and simulates patrol visits. Running it again is safe, and on a later day
+catches up on the days in between.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from vis.areas import load_areas, sync_areas
 from vis.db.engine import make_engine
 from vis.db.migrate import upgrade
 from vis.demo import DemoParams
-from vis.demo.feed import DemoFeedServer, FeedData, build_feed_data
+from vis.demo.feed import DemoFeedServer, FeedData, build_feed_data, local_today
+from vis.demo.live import LIVE_WEEKS, CatchUp, catch_up
 from vis.settings import Settings, SourceSettings
 
 #: The environment variable through which the demo hands its feed token to the ingest.
@@ -43,7 +47,7 @@ def demo_database_url(workdir: Path) -> str:
     return f"sqlite:///{(workdir / 'var' / 'demo.db').resolve()}"
 
 
-def feed_data(settings: Settings, params: DemoParams) -> FeedData:
+def feed_data(settings: Settings, params: DemoParams, today: dt.date | None = None) -> FeedData:
     areas = load_areas(settings).of_municipality(settings.municipality.code)
     return build_feed_data(
         params,
@@ -52,6 +56,7 @@ def feed_data(settings: Settings, params: DemoParams) -> FeedData:
         municipality_code=settings.municipality.code,
         crime_table=settings.cbs.crime_table,
         population_table=settings.cbs.population_table,
+        today=today,
     )
 
 
@@ -86,33 +91,37 @@ def prepare_demo(
     database_url: str,
     params: DemoParams,
     progress: Callable[[int, int], None] | None = None,
-) -> tuple[Settings, Engine, list[RunResult]]:
-    """Create or migrate the demo database and ingest everything the feed has, through HTTP."""
+    *,
+    today: dt.date,
+    weeks: int = LIVE_WEEKS,
+) -> tuple[Settings, Engine, list[RunResult], CatchUp]:
+    """Create or migrate the demo database, ingest everything the feed has up to yesterday
+    (through HTTP), then build the missing briefings of the last ``weeks`` weeks and visits."""
     os.environ[DEMO_TOKEN_ENV] = server.token
     settings = demo_settings(base, server.base_url, database_url, params)
     engine = make_engine(database_url, busy_timeout_ms=settings.database.sqlite_busy_timeout_ms)
     upgrade(engine)
     sync_areas(engine, settings)
-    runs = ingest_due(settings, engine, until=params.end, progress=progress)
+    yesterday = today - dt.timedelta(days=1)
+    runs = ingest_due(settings, engine, until=yesterday, progress=progress)
     with build_session(settings.http) as session:
-        runs += load_cbs(engine, settings, session, today=params.end + dt.timedelta(days=1))
-    from vis.briefing_store import read_briefing
-    from vis.services.briefings import build_briefings
-
-    # the briefings of the day after the data (every shift), once: a rerun keeps them
-    day = params.end + dt.timedelta(days=1)
-    with engine.connect() as conn:
-        todo = [
-            s.name
-            for s in settings.shifts
-            if read_briefing(conn, settings.municipality.code, day, s.name) is None
-        ]
-    if todo:
-        build_briefings(settings, engine, day, todo, created_by="demo")
-    return settings, engine, runs
+        runs += load_cbs(engine, settings, session, today=today)
+    done = catch_up(settings, engine, today, weeks=weeks, seed=params.seed)
+    return settings, engine, runs, done
 
 
-def start_feed(settings: Settings, params: DemoParams, port: int = 0) -> DemoFeedServer:
-    server = DemoFeedServer(feed_data(settings, params), port=port, token=secrets.token_urlsafe(24))
+def start_feed(
+    settings: Settings,
+    params: DemoParams,
+    port: int = 0,
+    today: Callable[[], dt.date] = local_today,
+) -> DemoFeedServer:
+    """The demo feed on loopback, in a background thread, on the clock ``today``."""
+    server = DemoFeedServer(
+        feed_data(settings, params, today()),
+        port=port,
+        token=secrets.token_urlsafe(24),
+        today=today,
+    )
     server.start_background()
     return server

@@ -34,13 +34,13 @@ def main() -> None:
         )
     frame = pd.DataFrame(
         {
-            "id": [r.id for r in rows],
-            "tijd/time": [local(r.at, "%d-%m-%Y %H:%M:%S") for r in rows],
-            "gebruiker/user": [r.username or "-" for r in rows],
-            "actie/action": [r.action for r in rows],
-            "doel/target": [r.target or "" for r in rows],
-            "client": [r.client or "" for r in rows],
-            "detail": [str(r.detail) if r.detail else "" for r in rows],
+            "Nr.": [str(r.id) for r in rows],
+            "Tijd": [local(r.at, "%d-%m-%Y %H:%M:%S") for r in rows],
+            "Gebruiker": [r.username or "—" for r in rows],
+            "Actie": [r.action for r in rows],
+            "Doel": [r.target or "" for r in rows],
+            "Adres": [r.client or "" for r in rows],
+            "Details": [str(r.detail) if r.detail else "" for r in rows],
         }
     )
     st.dataframe(frame, hide_index=True, width="stretch")

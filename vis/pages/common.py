@@ -203,9 +203,16 @@ def h(value: object) -> str:
 
 
 def local(value: dt.datetime | None, fmt: str = "%d-%m-%Y %H:%M") -> str:
-    if value is None:
-        return "-"
-    return value.astimezone(resources().tz).strftime(fmt)
+    """A moment in the configured local time, by Babel (``nl_NL``); ``—`` when missing.
+
+    ``fmt`` picks the shape: the default ``dd-mm-jjjj uu:mm``, with ``%S`` seconds, or only
+    ``%H:%M``."""
+    from vis import display
+
+    tz = resources().settings.schedule.timezone
+    if fmt == "%H:%M":
+        return display.clock(value, tz)
+    return display.moment(value, tz, seconds=fmt.endswith("%S"))
 
 
 def category_labels() -> dict[str, str]:

@@ -19,6 +19,7 @@ import streamlit as st
 from shapely.geometry import shape
 
 from briefing.inhotspot import cells_shape, in_hotspot
+from vis import display
 from vis.evaluation_store import grid_of
 from vis.geo import Grid, from_wgs84
 from vis.pages.common import require, resources, shift_labels, tr
@@ -113,13 +114,10 @@ def record() -> None:
     per_day = pd.DataFrame(
         {"datum": [b.date for b in rows], "dienst": [labels.get(b.shift, b.shift) for b in rows]}
     )
-    st.dataframe(
-        per_day.groupby(["datum", "dienst"])
-        .size()
-        .unstack(fill_value=0)
-        .sort_index(ascending=False),
-        width="stretch",
-    )
+    counts = per_day.groupby(["datum", "dienst"]).size().unstack(fill_value=0)
+    counts = counts.sort_index(ascending=False)
+    counts.index = pd.Index([display.day(d) for d in counts.index], name="Datum")
+    st.dataframe(counts, width="stretch")
     if not past:
         return
     hits = hits_per_briefing(past, points, grid_of(res.settings), res.settings.geo.crs)
@@ -137,4 +135,5 @@ def record() -> None:
     ).iloc[::-1]
     st.subheader(tr("ev.hits"))
     st.bar_chart(table.groupby("datum")["incidenten in hotspots"].sum())
-    st.dataframe(table, hide_index=True, width="stretch")
+    shown = table.assign(datum=[display.day(d) for d in table["datum"]])
+    st.dataframe(shown.rename(columns=str.capitalize), hide_index=True, width="stretch")

@@ -47,13 +47,13 @@ INDICATOR_COLUMNS = ["periode", "gebied", "omschrijving", "aantal", "waarde", "e
 
 
 def shown(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` for ``st.dataframe``: text columns (which may mix numbers and words such as
-    "niet ingevuld") as text, so that Arrow need not guess a type."""
-    out = frame.copy()
-    for column in out.columns:
-        if out[column].dtype == object:
-            out[column] = [None if v is None else str(v) for v in out[column]]
-    return out
+    """``frame`` for ``st.dataframe`` as a Dutch reader expects it: every cell as text (``—`` for
+    nothing, ✓/✗ for yes and no, numbers with a decimal comma, dates as dd-mm-jjjj) and headings
+    as words ("doel_gehaald" → "Doel gehaald")."""
+    from vis import display
+
+    headings = {c: str(c).replace("_", " ").capitalize() for c in frame.columns}
+    return display.dutch_table(frame, headings, resources().settings.schedule.timezone)
 
 
 def export_bytes(report: PilotReport, fmt: str) -> bytes:

@@ -1,11 +1,14 @@
 """The hotspot map: pydeck polygons on a local basemap of wijk outlines (no outside tiles).
 
-Online tiles are drawn only when ``[app] online_tiles`` is on. Tooltips use deck.gl's text
-template (inserted as text, never as HTML).
+Every hotspot carries its number and, below it, the streets of its incidents (from the stored
+briefing), so that the map says where to go even offline. With ``[app] online_tiles`` on, PDOK's
+BRT-Achtergrondkaart (``tile_style``) lies under it. Tooltips use deck.gl's text template
+(inserted as text, never as HTML).
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -147,6 +150,7 @@ def hotspot_deck(
     else:
         lon, lat, zoom = 5.39, 52.16, 11.5
     labels = [{"position": _centre(r["polygon"]), "text": r["rank"]} for r in spots if r["rank"]]
+    streets = street_labels(hotspots)
     layers = [
         pdk.Layer(
             "PolygonLayer",
@@ -184,6 +188,18 @@ def hotspot_deck(
             background=True,
             get_background_color=[255, 255, 255, 220],
         ),
+        pdk.Layer(
+            "TextLayer",
+            data=streets,
+            id="streets",
+            get_position="position",
+            get_text="text",
+            get_size=12,
+            get_color=[20, 20, 20, 255],
+            get_pixel_offset=[0, 30],
+            background=True,
+            get_background_color=[255, 255, 240, 230],
+        ),
     ]
     if res.app.online_tiles:
         style, provider = res.app.tile_style, "carto"
@@ -197,6 +213,51 @@ def hotspot_deck(
         tooltip={"text": "{tooltip}"},
         height=height,
     )
+
+
+#: Street names shown per hotspot on the map (the briefing lists them most frequent first).
+MAP_STREETS = 2
+
+
+def spot_centre(spot: dict[str, Any]) -> tuple[float, float] | None:
+    """(lon, lat) of a hotspot's centre (WGS84), or None without a usable geometry."""
+    try:
+        point = shape(spot.get("geometry") or {}).centroid
+    except (ValueError, TypeError, AttributeError, KeyError):
+        return None
+    if point.is_empty:
+        return None
+    return round(float(point.x), 6), round(float(point.y), 6)
+
+
+def street_labels(hotspots: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One label per hotspot: the streets of its incidents, one a line, at its centre."""
+    out = []
+    for spot in hotspots:
+        names = [str(n) for n in spot.get("streets") or [] if n][:MAP_STREETS]
+        centre = spot_centre(spot)
+        if names and centre is not None:
+            out.append({"position": list(centre), "text": "\n".join(map(_glyphs, names))})
+    return out
+
+
+def _glyphs(name: str) -> str:
+    """``name`` in the glyphs deck.gl's TextLayer has by default (ASCII): accents dropped
+    ("Café" → "Cafe"). pydeck turns a ``character_set`` value into an expression, so the
+    layer cannot be given more glyphs."""
+    if name.isascii():
+        return name
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    return plain or name
+
+
+def route_link(url_template: str, spot: dict[str, Any]) -> str | None:
+    """The 'Route' link of a hotspot: ``url_template`` with its centre's {lat} and {lon}."""
+    centre = spot_centre(spot)
+    if centre is None:
+        return None
+    lon, lat = centre
+    return url_template.format(lat=f"{lat:.6f}", lon=f"{lon:.6f}")
 
 
 def _centre(ring: list[list[float]]) -> list[float]:

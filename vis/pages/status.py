@@ -13,7 +13,8 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
-from vis.pages.common import freshness_banner, local, require, resources, tr
+from vis import display
+from vis.pages.common import freshness_banner, require, resources, tr
 from vis.pages.download import download_button
 from vis.queries import freshness, quarantine_count, quarantine_rows
 from vis.status import last_runs, source_freshness
@@ -53,9 +54,61 @@ def _quarantine_csv(engine: Engine) -> bytes:
         return quarantine_csv(quarantine_rows(conn, None, raw=True))
 
 
+_SOURCE_COLUMNS = {
+    "source": "st.c.source",
+    "last_status": "st.c.last_status",
+    "last_started_at": "st.c.last_started",
+    "last_success_at": "st.c.last_success",
+    "fetched_until": "st.c.fetched_until",
+}
+_RUN_COLUMNS = {
+    "id": "st.c.run",
+    "source": "st.c.source",
+    "status": "st.c.status",
+    "started_at": "st.c.started",
+    "finished_at": "st.c.finished",
+    "window_start": "st.c.from",
+    "window_end": "st.c.to",
+    "received": "st.c.received",
+    "loaded": "st.c.loaded",
+    "quarantined": "st.c.quarantined",
+    "duration_s": "st.c.duration",
+    "error": "st.c.error",
+}
+_MOMENTS = ("last_started_at", "last_success_at", "started_at", "finished_at")
+_DAYS = ("fetched_until", "window_start", "window_end")
+_OUTCOMES = {"success": "st.success", "failed": "st.failed", "running": "st.running"}
+
+
+def readable(rows: list[dict[str, Any]], columns: dict[str, str], tz: str) -> pd.DataFrame:
+    """Ledger rows (``vis status --json`` values) as a Dutch table: local moments, dates,
+    outcomes in words, ``—`` for nothing."""
+    shown = []
+    for row in rows:
+        r = dict(row)
+        if "id" in r:
+            r["id"] = str(r["id"])
+        for key in _MOMENTS:
+            if key in r:
+                r[key] = display.moment(r[key], tz)
+        for key in _DAYS:
+            if key in r:
+                r[key] = display.day(r[key])
+        for key in ("status", "last_status"):
+            if r.get(key) in _OUTCOMES:
+                r[key] = tr(_OUTCOMES[r[key]])
+        shown.append(r)
+    headings = {key: tr(label) for key, label in columns.items()}
+    frame = display.dutch_table(shown, headings, tz, decimals=1)
+    if not rows:
+        return pd.DataFrame(columns=list(headings.values()))
+    return frame
+
+
 def main() -> None:
     require("supervisor", "admin")
     res = resources()
+    tz = res.settings.schedule.timezone
     now = dt.datetime.now(dt.UTC)
     with res.engine.connect() as conn:
         fresh = freshness(conn)
@@ -65,29 +118,31 @@ def main() -> None:
         shown = quarantine_rows(conn, 500)
     st.title(tr("page.status"))
     freshness_banner(fresh, now)
-    st.info(tr("st.next", when=local(next_ingest(now), "%a %d-%m-%Y %H:%M %Z")))
+    st.info(tr("st.next", when=display.moment_with_weekday(next_ingest(now), tz)))
     st.subheader(tr("st.sources"))
-    st.dataframe(pd.DataFrame(sources), hide_index=True, width="stretch")
+    st.dataframe(readable(sources, _SOURCE_COLUMNS, tz), hide_index=True, width="stretch")
     st.subheader(tr("st.ledger"))
-    cols = [
-        "id",
-        "source",
-        "status",
-        "started_at",
-        "finished_at",
-        "window_start",
-        "window_end",
-        "received",
-        "loaded",
-        "quarantined",
-        "duration_s",
-        "error",
-    ]
-    st.dataframe(pd.DataFrame(runs, columns=cols), hide_index=True, width="stretch")
-    st.subheader(tr("st.quarantine", n=n_quarantined))
-    frame = pd.DataFrame(
-        [(r.run_id, r.row_number, r.incident_id, r.reason, local(r.received_at)) for r in shown],
-        columns=["run", "rij/row", "incident", "reden/reason", "ontvangen/received"],
+    st.dataframe(readable(runs, _RUN_COLUMNS, tz), hide_index=True, width="stretch")
+    st.subheader(tr("st.quarantine", n=display.number(n_quarantined)))
+    frame = display.dutch_table(
+        [
+            {
+                "run": str(r.run_id),
+                "row": str(r.row_number),
+                "incident": r.incident_id,
+                "reason": r.reason,
+                "at": r.received_at,
+            }
+            for r in shown
+        ],
+        {
+            "run": tr("st.c.run"),
+            "row": tr("st.c.row"),
+            "incident": tr("st.c.incident"),
+            "reason": tr("st.c.reason"),
+            "at": tr("st.c.received_at"),
+        },
+        tz,
     )
     st.dataframe(frame, hide_index=True, width="stretch")
     if n_quarantined:

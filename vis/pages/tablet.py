@@ -27,7 +27,7 @@ from vis.pages.common import (
     still_allowed,
     tr,
 )
-from vis.pages.maps import show_map, spot_areas
+from vis.pages.maps import route_link, show_map, spot_areas
 from vis.pages.shifts import current_or_next_shift, pick_briefing
 from vis.queries import BriefingRow, record_visit, visits_for
 
@@ -95,6 +95,9 @@ def main() -> None:
         hid = str(spot.get("id") or f"rank{spot.get('rank')}")[:64]
         with st.container(border=True):
             st.html(_card_html(spot, area, counts.get(hid, 0)))
+            link = route_link(res.app.route_url, spot) if res.app.route_links else None
+            if link:
+                st.link_button(tr("tab.route"), link, width="stretch", icon=":material/directions:")
             with st.form(f"visit_{row.id}_{hid}", clear_on_submit=True, border=False):
                 c1, c2 = st.columns([1, 2])
                 c1.number_input(

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-from vis import audit
+from vis import audit, display
 from vis.auth import ROLES, AuthError, add_user, set_disabled
 from vis.pages.common import log, md, require, resources, tr
 from vis.queries import user_rows
@@ -17,7 +16,19 @@ def main() -> None:
     st.title(tr("page.gebruikers"))
     with res.engine.connect() as conn:
         rows = user_rows(conn)
-    st.dataframe(pd.DataFrame([dict(r._mapping) for r in rows]), hide_index=True, width="stretch")
+    columns = {
+        "username": "Gebruiker",
+        "role": "Rol",
+        "disabled": "Uitgeschakeld",
+        "failed_logins": "Mislukte pogingen",
+        "locked_until": "Geblokkeerd tot",
+        "created_at": "Aangemaakt",
+        "password_changed_at": "Wachtwoord gewijzigd",
+    }
+    table = display.dutch_table(
+        [dict(r._mapping) for r in rows], columns, res.settings.schedule.timezone
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
     names = [r.username for r in rows]
     if names:
         with st.form("toggle_user"):

@@ -4,7 +4,7 @@ incidents. Used by `vis briefing`, `vis backtest`, the demo and the benchmarks."
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,9 +107,27 @@ def build_briefings(
     created_by: str = "vis",
 ) -> list[dict[str, Any]]:
     """Build and store the briefings of ``day`` (every shift, or the named ones); new versions."""
+    names = list(shift_names or [s.name for s in settings.shifts])
+    return build_briefing_days(settings, engine, {day: names}, created_by=created_by)
+
+
+def build_briefing_days(
+    settings: Settings,
+    engine: Engine,
+    wanted: Mapping[dt.date, Sequence[str]],
+    *,
+    created_by: str = "vis",
+) -> list[dict[str, Any]]:
+    """Build and store the named shifts' briefings of several days, from one read of the history.
+
+    Each briefing still counts only what was known before its own shift started (the rules cut
+    the history at the shift's start), so this is the same as one :func:`build_briefings` per day.
+    """
+    days = sorted(d for d, names in wanted.items() if names)
+    if not days:
+        return []
     setup = rules_setup(settings)
-    names = list(shift_names or [s.name for s in setup.shifts])
-    since, until = history_range(settings, setup, day, day)
+    since, until = history_range(settings, setup, days[0], days[-1])
     h = load_history(settings, engine, setup, until, since)
     study, area_names = study_cells(settings, h.frame)
     ctx = BriefingContext(
@@ -121,10 +139,11 @@ def build_briefings(
         study=study,
     )
     out = []
-    for name in names:
-        content = build_briefing(h, setup.rules, day, name, ctx)
-        content["version"] = store_briefing(engine, content, created_by=created_by)
-        out.append(content)
+    for day in days:
+        for name in wanted[day]:
+            content = build_briefing(h, setup.rules, day, name, ctx)
+            content["version"] = store_briefing(engine, content, created_by=created_by)
+            out.append(content)
     return out
 
 
