@@ -149,7 +149,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--no-serve", action="store_true", help="alleen voorbereiden, niets starten")
     p.add_argument("--feed-port", type=int, default=0, help="poort van de demofeed (0: vrij)")
     p.add_argument("--port", type=int, default=8501, help="poort van de app")
-    p.add_argument("--today", type=parse_date, help="doen alsof het vandaag deze dag is (jjjj-mm-dd)")
+    p.add_argument(
+        "--today", type=parse_date, help="doen alsof het vandaag deze dag is (jjjj-mm-dd)"
+    )
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("demo-feed", parents=[common], help="de demofeed serveren (loopback)")
