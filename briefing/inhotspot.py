@@ -57,12 +57,10 @@ def in_hotspot_cells(point_cells: npt.ArrayLike, hotspot_cells: npt.ArrayLike) -
 
 
 def cells_shape(
-    cell_ids: Iterable[str], bounds: Callable[[int, int], tuple[float, float, float, float]]
+    cell_ids: Iterable[str], bounds: Callable[[str], tuple[float, float, float, float]]
 ) -> shapely.Geometry | None:
-    """The union of the cells ``c<size>_<col>_<row>``; ``bounds(col, row)`` gives a cell's box
-    in the grid's metric CRS (``Grid.cell_bounds``). ``None`` without cells."""
-    boxes = []
-    for cell in cell_ids:
-        _, col, row = str(cell).split("_")
-        boxes.append(shapely.box(*bounds(int(col), int(row))))
+    """The union of the cells ``c<size>_<col>_<row>``; ``bounds(cell_id)`` gives a cell's box
+    in the grid's metric CRS (``Grid.id_bounds``, which reads the size from the id). ``None``
+    without cells."""
+    boxes = [shapely.box(*bounds(str(cell))) for cell in cell_ids]
     return shapely.union_all(boxes) if boxes else None

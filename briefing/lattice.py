@@ -64,7 +64,9 @@ class Grid:
         return col, row
 
     def cell_id(self, col: int, row: int) -> str:
-        return f"c{int(self.size)}_{col}_{row}"
+        """``c<size>_<col>_<row>``: the size is written in full (``c62.5``), so an id names its
+        own lattice and :meth:`id_bounds` places it on any grid with the same origin."""
+        return f"c{self.size:g}_{col}_{row}"
 
     def cell_ids(self, x: npt.ArrayLike, y: npt.ArrayLike) -> list[str]:
         cols, rows = self.cell_indices(x, y)
@@ -75,3 +77,15 @@ class Grid:
         x0 = self.origin_x + col * self.size
         y0 = self.origin_y + row * self.size
         return x0, y0, x0 + self.size, y0 + self.size
+
+    def id_bounds(self, cell_id: str) -> tuple[float, float, float, float]:
+        """(minx, miny, maxx, maxy) of the cell ``c<size>_<col>_<row>`` on this grid's origin, in
+        the size the id names (a 62.5 m scoring cell on the 125 m grid of the settings). Raises
+        ValueError on anything else."""
+        size_text, col, row = str(cell_id).split("_")
+        if not size_text.startswith("c"):
+            raise ValueError(f"no cell id: {cell_id!r}")
+        size = float(size_text[1:])
+        x0 = self.origin_x + int(col) * size
+        y0 = self.origin_y + int(row) * size
+        return x0, y0, x0 + size, y0 + size

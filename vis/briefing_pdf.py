@@ -52,7 +52,7 @@ def _spot_shape(spot: Mapping[str, Any], grid: Grid, crs: str) -> shapely.Geomet
     cells = spot.get("cells")
     if isinstance(cells, list) and cells:
         try:
-            return cells_shape(cells, grid.cell_bounds)
+            return cells_shape(cells, grid.id_bounds)
         except ValueError:
             pass
     try:

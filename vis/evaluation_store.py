@@ -23,6 +23,7 @@ from sqlalchemy import Connection, func, or_, select
 
 from briefing.evaluation.params import CategoryGroups
 from briefing.evaluation.report import EvaluationData
+from briefing.inhotspot import cells_shape
 from vis.db.schema import (
     areas,
     briefings,
@@ -59,9 +60,7 @@ def _utc_bounds(start: dt.date, end: dt.date, tz: ZoneInfo) -> tuple[dt.datetime
 def _cell_centre(cell_id: str | None, grid: Grid) -> tuple[float, float]:
     if not cell_id:
         return float("nan"), float("nan")
-    size, col, row = cell_id.split("_")
-    cells = Grid(float(size.lstrip("c")), grid.origin_x, grid.origin_y)
-    x0, y0, x1, y1 = cells.cell_bounds(int(col), int(row))
+    x0, y0, x1, y1 = grid.id_bounds(cell_id)
     return (x0 + x1) / 2, (y0 + y1) / 2
 
 
@@ -170,11 +169,7 @@ def _hotspot_geometry(spot: dict[str, Any], grid: Grid, crs: str) -> shapely.Geo
     polygon projected back."""
     cells = spot.get("cells") or spot.get("cell_ids")
     if isinstance(cells, list) and cells:
-        boxes = []
-        for cell in cells:
-            _, col, row = str(cell).split("_")
-            boxes.append(sgeom.box(*grid.cell_bounds(int(col), int(row))))
-        return shapely.union_all(boxes)
+        return cells_shape(cells, grid.id_bounds)
     geometry = spot.get("geometry")
     if isinstance(geometry, dict) and geometry.get("type") in ("Polygon", "MultiPolygon"):
         shape = sgeom.shape(geometry)

@@ -37,8 +37,7 @@ class Assignment:
 def _cells_shape(codes: tuple[str, ...], grid: Grid) -> shapely.Geometry:
     boxes = []
     for code in codes:
-        _, col, row = code.split("_")
-        boxes.append(sgeom.box(*grid.cell_bounds(int(col), int(row))))
+        boxes.append(sgeom.box(*grid.id_bounds(code)))
     return unary_union(boxes)
 
 

@@ -15,7 +15,7 @@ GRID = Grid(125.0, 0.0, 300000.0)
 
 
 def test_west_and_south_edges_are_inside_east_and_north_edges_are_not() -> None:
-    shape = cells_shape(["c125_1240_1304"], GRID.cell_bounds)
+    shape = cells_shape(["c125_1240_1304"], GRID.id_bounds)
     x0, y0, x1, y1 = GRID.cell_bounds(1240, 1304)
     xs = [x0, x1, (x0 + x1) / 2, (x0 + x1) / 2, x0, x1, x0 - 0.01, np.nan, (x0 + x1) / 2]
     ys = [(y0 + y1) / 2, (y0 + y1) / 2, y0, y1, y0, y1, y0, y0, np.nan]
@@ -26,7 +26,7 @@ def test_west_and_south_edges_are_inside_east_and_north_edges_are_not() -> None:
 
 
 def test_an_edge_between_two_hotspot_cells_is_inside() -> None:
-    shape = cells_shape(["c125_10_10", "c125_11_10"], GRID.cell_bounds)
+    shape = cells_shape(["c125_10_10", "c125_11_10"], GRID.id_bounds)
     x_mid = GRID.cell_bounds(11, 10)[0]
     y = GRID.cell_bounds(11, 10)[1] + 50
     assert in_hotspot(shape, [x_mid], [y]).tolist() == [True]
@@ -47,7 +47,7 @@ def test_the_shape_form_and_the_cell_form_agree(
     cells: set[tuple[int, int]], points: list[tuple[int, int, float]]
 ) -> None:
     ids = [GRID.cell_id(c, r) for c, r in cells]
-    shape = cells_shape(ids, GRID.cell_bounds)
+    shape = cells_shape(ids, GRID.id_bounds)
     # points on grid lines, cell corners and inside cells
     xs = np.array([c * 125.0 + off for c, _, off in points])
     ys = np.array([300000.0 + r * 125.0 + (off if i % 2 else 0.0) for i, (_, r, off) in
@@ -94,7 +94,7 @@ def test_the_record_the_evaluation_page_and_the_backtest_count_the_same_edge_poi
     spots = pd.DataFrame(
         [{"briefing_id": 1, "date": start.date(), "shift": "avond", "window_start": start,
           "window_end": end, "hotspot_id": cells[0], "rank": 1,
-          "geometry": cells_shape(cells, GRID.cell_bounds)}]
+          "geometry": cells_shape(cells, GRID.id_bounds)}]
     )  # fmt: skip
     incidents = pd.DataFrame({"begin_at": [begin] * len(xs), "x": xs, "y": ys})
     table, _ = briefing_record(spots, incidents, 1_000_000.0)
@@ -104,3 +104,20 @@ def test_the_record_the_evaluation_page_and_the_backtest_count_the_same_edge_poi
     chosen = np.array([1240 * 10_000 + 1304, 1241 * 10_000 + 1304])
     rate, _ = hit_rate_and_pai(chosen, flat, 100)
     assert rate == expected / len(xs)
+
+
+def test_a_cell_id_names_its_own_lattice_so_fine_hotspots_land_where_they_were_scored() -> None:
+    """Hotspots are scored on 62.5 m cells while the settings' grid is 125 m: the id carries the
+    size, and every reader (record, evaluation page, PDF map) places the cell by it."""
+    fine = Grid(62.5, GRID.origin_x, GRID.origin_y)
+    cell = fine.cell_id(21, 7)
+    assert cell == "c62.5_21_7"
+    assert GRID.id_bounds(cell) == fine.cell_bounds(21, 7)
+    assert GRID.id_bounds("c125_3_4") == GRID.cell_bounds(3, 4)
+    shape = cells_shape([cell], GRID.id_bounds)
+    assert shape is not None and shape.area == 62.5 * 62.5
+    # a point inside the fine cell is in the hotspot, one in the rest of its 125 m parent is not
+    x0, y0, _, _ = fine.cell_bounds(21, 7)
+    inside = in_hotspot(shape, [x0 + 10.0], [y0 + 10.0])
+    outside = in_hotspot(shape, [x0 + 70.0], [y0 + 10.0])
+    assert bool(inside[0]) and not bool(outside[0])

@@ -30,7 +30,7 @@ def _shape(spot: dict[str, Any], grid: Grid, crs: str) -> shapely.Geometry | Non
     """A hotspot in the grid's metric CRS: its cells (exact), else its WGS84 outline projected."""
     cells = spot.get("cells")
     if isinstance(cells, list) and cells:
-        return cells_shape(cells, grid.cell_bounds)
+        return cells_shape(cells, grid.id_bounds)
     try:
         outline = shape(spot.get("geometry") or {})
     except (ValueError, TypeError, AttributeError, KeyError):
