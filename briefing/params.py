@@ -156,14 +156,14 @@ class Rules:
 
 # --- loading ---------------------------------------------------------------------------------
 
-_SECTIONS: dict[str, type] = {
+SECTIONS: dict[str, type] = {
     "scoring": ScoringParams,
     "near_repeat": NearRepeatParams,
     "selection": SelectionParams,
     "briefing": BriefingParams,
     "backtest": BacktestParams,
 }
-_TOP_LEVEL = {*_SECTIONS, "feedback_guard", "weights", "nouns", "action"}
+_TOP_LEVEL = {*SECTIONS, "feedback_guard", "weights", "nouns", "action"}
 
 
 def _check_value(where: str, value: Any, default: Any) -> Any:
@@ -255,7 +255,7 @@ def parse_rules(
     missing = sorted(_TOP_LEVEL - set(raw))
     if missing:
         raise RulesError(f"missing section(s) {', '.join(missing)}")
-    sections = {name: _section(name, raw[name], cls) for name, cls in _SECTIONS.items()}
+    sections = {name: _section(name, raw[name], cls) for name, cls in SECTIONS.items()}
     guard = raw["feedback_guard"]
     if not isinstance(guard, dict) or set(guard) != {"excluded"}:
         raise RulesError("[feedback_guard] must hold exactly the key 'excluded'")

@@ -10,7 +10,7 @@ import re
 import sys
 from pathlib import Path
 
-from briefing.params import _SECTIONS
+from briefing.params import SECTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES_PATH = ROOT / "config" / "rules.toml"
@@ -33,7 +33,7 @@ def key_help(text: str) -> dict[str, str]:
             comment = []
             continue
         m = _KEY.match(stripped)
-        if m and section in _SECTIONS:
+        if m and section in SECTIONS:
             out[f"{section}.{m.group(1)}"] = " ".join(comment)
         comment = []
     return out
@@ -51,7 +51,7 @@ def render(text: str) -> str:
         "| key | type | default | meaning |",
         "|---|---|---|---|",
     ]
-    for section, cls in _SECTIONS.items():
+    for section, cls in SECTIONS.items():
         for f in dataclasses.fields(cls):
             key = f"{section}.{f.name}"
             default = f.default

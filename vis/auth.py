@@ -103,7 +103,7 @@ class LoginResult:
 
 
 @lru_cache(maxsize=1)
-def _hasher() -> PasswordHasher:
+def password_hasher() -> PasswordHasher:
     # argon2id with OWASP's recommended minimum (m=19 MiB, t=2, p=1): ~30 ms a check, so a
     # burst of logins does not stall the app; stronger stored hashes still verify.
     return PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
@@ -111,11 +111,11 @@ def _hasher() -> PasswordHasher:
 
 @lru_cache(maxsize=1)
 def _dummy_hash() -> str:
-    return _hasher().hash(secrets.token_urlsafe(16))
+    return password_hasher().hash(secrets.token_urlsafe(16))
 
 
 def hash_password(password: str) -> str:
-    return _hasher().hash(password)
+    return password_hasher().hash(password)
 
 
 def password_problems(password: str, username: str, min_length: int = 12) -> list[str]:
@@ -255,7 +255,7 @@ def check_password(engine: Engine, username: str, password: str) -> PasswordChec
     dummy = _dummy_hash()  # built on the first call of any kind, not only of unknown users
     matched: bool
     try:
-        matched = _hasher().verify(stored or dummy, password[:MAX_PASSWORD_LENGTH])
+        matched = password_hasher().verify(stored or dummy, password[:MAX_PASSWORD_LENGTH])
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         matched = False
     return PasswordCheck(row, matched and stored is not None and not too_long)
@@ -301,7 +301,7 @@ def settle_login(
         conn.execute(update(users).where(users.c.id == row.id).values(**values))
         return LoginResult(None, "wrong_password", locked_until)
     values = {"failed_logins": 0, "locked_until": None}
-    if _hasher().check_needs_rehash(row.password_hash):
+    if password_hasher().check_needs_rehash(row.password_hash):
         values["password_hash"] = hash_password(password)
     conn.execute(update(users).where(users.c.id == row.id).values(**values))
     return LoginResult(User(row.username, row.role, int(row.session_epoch or 0)), "ok")

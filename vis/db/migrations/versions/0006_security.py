@@ -1,7 +1,7 @@
 """users.session_epoch (a disable, role change, lockout or "log out everywhere" ends open
 sessions) and audit_anchor.mac (the retention anchor's HMAC)
 
-Revision ID: 0007
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-03 16:10:00
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
+revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None
@@ -28,7 +28,6 @@ def upgrade() -> None:
                 comment="Raised when the user's open sessions must end",
             )
         )
-
 
     with op.batch_alter_table("audit_anchor") as batch:
         batch.add_column(
