@@ -41,7 +41,10 @@ def test_numbers_booleans_and_missing_values() -> None:
 
 
 def test_dutch_table_keeps_only_the_named_columns_in_order() -> None:
-    rows = [{"source": "politie", "ok": True, "n": 1200, "extra": "x"}, {"source": None}]
+    rows: list[dict[str, object]] = [
+        {"source": "politie", "ok": True, "n": 1200, "extra": "x"},
+        {"source": None},
+    ]
     frame = display.dutch_table(rows, {"source": "Bron", "ok": "Gelukt", "n": "Aantal"})
     assert list(frame.columns) == ["Bron", "Gelukt", "Aantal"]
     assert frame.to_dict(orient="records") == [
