@@ -8,6 +8,7 @@ or a second time there is nothing, and every file delivered has exactly one ``do
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -59,7 +60,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
         engine.dispose()
     app_toml = folder / "app.toml"
     base_toml = (PROJECT_ROOT / "config" / "app.toml").read_text()
-    app_toml.write_text(base_toml.replace("[app]\n", f"[app]\ndownload_link_s = {LINK_S}\n", 1))
+    short = re.sub(r"(?m)^download_link_s = .*$", f"download_link_s = {LINK_S}", base_toml)
+    assert short != base_toml
+    app_toml.write_text(short)
     proc, base = start_serve(db_url, folder / "serve.log", app_config=app_toml)
     try:
         yield base, db_url
