@@ -93,8 +93,10 @@ def test_the_apps_pdf_and_the_clis_pdf_carry_the_same_text(
     login(page, base, "chef")
     expect(page.get_by_text("Prioriteiten").first).to_be_visible(timeout=60_000)
     settled(page)
+    # The click gives a one-time link (the audited download route); the browser follows it.
+    page.get_by_role("button", name="PDF downloaden").click()
     with page.expect_download() as download:
-        page.get_by_role("button", name="PDF downloaden").click()
+        page.locator("a.vis-download").last.click()
     from_app = Path(download.value.path()).read_bytes()
     context.close()
     from_cli = _vis(db_url, "briefing", "--date", DAY, "--shift", SHIFT, "--format", "pdf").stdout
