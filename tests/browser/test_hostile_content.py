@@ -229,7 +229,7 @@ def test_map_tooltip_shows_hostile_labels_as_text(browser: Any, hostile: str) ->
     page, dialogs = _open(browser)
     login(page, hostile, "supervisor")
     canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
-    expect(canvas).to_be_visible()
+    expect(canvas).to_be_visible(timeout=30_000)
     _inert(page, dialogs)
     canvas.scroll_into_view_if_needed()
     page.wait_for_timeout(1000)  # deck.gl draws

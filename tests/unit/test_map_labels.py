@@ -29,3 +29,26 @@ def test_route_link_opens_the_maps_app_at_the_hotspot_centre() -> None:
     assert spot_centre({"geometry": {"type": "Polygon", "coordinates": []}}) is None
     assert AppSettings().route_links is True
     assert "pdok.nl/kadaster/brt-achtergrondkaart" in AppSettings().tile_style
+
+
+def test_map_labels_draw_only_short_printable_ascii() -> None:
+    """deck.gl draws ASCII only: control characters and bidi overrides are left out, accents
+    dropped, and a street name longer than a glance is cut (the list beside the map has it)."""
+    spots = [
+        {
+            "rank": 1,
+            "geometry": {"type": "Point", "coordinates": [5.39, 52.16]},
+            "streets": ["\u202e", "Kerk\x07\x1b[31m\u202estraat", "L" + "x" * 500],
+        },
+        {
+            "rank": 2,
+            "geometry": {"type": "Point", "coordinates": [5.4, 52.2]},
+            "streets": ["Caf\u00e9"],
+        },
+    ]
+    first, second = street_labels(spots)
+    lines = first["text"].split("\n")
+    assert lines[0] == "Kerk[31mstraat"  # the empty name is left out, not drawn as a blank
+    assert len(lines[1]) == 40 and lines[1].endswith("...")
+    assert second["text"] == "Cafe"
+    assert all(line.isascii() and line.isprintable() for line in lines)

@@ -230,25 +230,33 @@ def spot_centre(spot: dict[str, Any]) -> tuple[float, float] | None:
     return round(float(point.x), 6), round(float(point.y), 6)
 
 
+#: Longest street name drawn on the map (longer ones end in '...').
+MAP_LABEL_CHARS = 40
+
+
 def street_labels(hotspots: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One label per hotspot: the streets of its incidents, one a line, at its centre."""
     out = []
     for spot in hotspots:
-        names = [str(n) for n in spot.get("streets") or [] if n][:MAP_STREETS]
+        names = [_glyphs(str(n)) for n in spot.get("streets") or [] if n]
+        names = [n for n in names if n][:MAP_STREETS]
         centre = spot_centre(spot)
         if names and centre is not None:
-            out.append({"position": list(centre), "text": "\n".join(map(_glyphs, names))})
+            out.append({"position": list(centre), "text": "\n".join(names)})
     return out
 
 
 def _glyphs(name: str) -> str:
-    """``name`` in the glyphs deck.gl's TextLayer has by default (ASCII): accents dropped
-    ("Café" → "Cafe"). pydeck turns a ``character_set`` value into an expression, so the
-    layer cannot be given more glyphs."""
-    if name.isascii():
-        return name
+    """``name`` in the glyphs deck.gl's TextLayer has by default (printable ASCII): accents
+    dropped ("Café" → "Cafe"), control and other characters left out, and cut to
+    ``MAP_LABEL_CHARS`` (a map label is read at a glance; the list beside the map has the whole
+    name). pydeck turns a ``character_set`` value into an expression, so the layer cannot be
+    given more glyphs. Empty when nothing drawable is left."""
     plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    return plain or name
+    plain = " ".join("".join(c for c in plain if c.isprintable()).split())
+    if len(plain) > MAP_LABEL_CHARS:
+        plain = plain[: MAP_LABEL_CHARS - 3].rstrip() + "..."
+    return plain
 
 
 def route_link(url_template: str, spot: dict[str, Any]) -> str | None:
