@@ -4,6 +4,7 @@ audited; other addresses and loopback clients log in as usual."""
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,7 +43,16 @@ def strict(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     assert "client_max_failed_logins = 3" in app and "client_throttle_after = 2" in app
     config = folder / "app.toml"
     config.write_text(app, encoding="utf-8")
-    proc, base = start_serve(db_url, folder / "serve.log", app_config=config)
+    # A deployment behind a reverse proxy on this host: X-Forwarded-For is trusted from loopback
+    # only because [security] trusted_proxies says so (the default trusts no one).
+    settings_dir = folder / "config"
+    shutil.copytree(PROJECT_ROOT / "config", settings_dir)
+    vis_toml = settings_dir / "vis.toml"
+    vis_toml.write_text(
+        vis_toml.read_text(encoding="utf-8") + '\n[security]\ntrusted_proxies = ["127.0.0.1"]\n',
+        encoding="utf-8",
+    )
+    proc, base = start_serve(db_url, folder / "serve.log", app_config=config, config=vis_toml)
     try:
         yield base, db_url
     finally:
@@ -89,7 +99,7 @@ def _fail(page: Page, strict: tuple[str, str], user: str, password: str) -> str:
 
 def _logs_in(page: Page, base: str) -> None:
     login(page, base, "supervisor", PASSWORD)
-    expect(page.get_by_role("button", name="Uitloggen")).to_be_visible()
+    expect(page.get_by_role("button", name="Uitloggen", exact=True)).to_be_visible()
 
 
 def test_a_client_address_is_throttled_and_locked_out_others_log_in(
