@@ -83,6 +83,20 @@ def _utc(at: dt.datetime) -> dt.datetime:
     return at.astimezone(dt.UTC)
 
 
+def row_hash(row: Any, prev_hash: str, key: bytes | None) -> str:
+    """:func:`entry_hash` of a stored ``audit_log`` row after ``prev_hash``."""
+    return entry_hash(
+        at=row.at,
+        username=row.username,
+        action=row.action,
+        target=row.target,
+        detail=row.detail,
+        client=row.client,
+        prev_hash=prev_hash,
+        key=key,
+    )
+
+
 def entry_hash(
     *,
     at: dt.datetime,
@@ -249,16 +263,7 @@ def verify_chain(conn: Connection, key: bytes | None = None, *, use_env: bool = 
     n = 0
     for row in _rows(conn, after):
         n += 1
-        expected = entry_hash(
-            at=row.at,
-            username=row.username,
-            action=row.action,
-            target=row.target,
-            detail=row.detail,
-            client=row.client,
-            prev_hash=prev_hash,
-            key=key,
-        )
+        expected = row_hash(row, prev_hash, key)
         if row.prev_hash != prev_hash:
             return ChainCheck(n, row.id, "gap", keyed)
         if not hmac.compare_digest(str(row.hash or ""), expected):
@@ -288,16 +293,7 @@ def seal(conn: Connection, key: bytes) -> int:
     after, prev_hash = chain_start(conn)
     n = 0
     for row in list(_rows(conn, after)):
-        digest = entry_hash(
-            at=row.at,
-            username=row.username,
-            action=row.action,
-            target=row.target,
-            detail=row.detail,
-            client=row.client,
-            prev_hash=prev_hash,
-            key=key,
-        )
+        digest = row_hash(row, prev_hash, key)
         conn.execute(
             update(audit_log)
             .where(audit_log.c.id == row.id)
