@@ -59,13 +59,14 @@ def test_supervisor_sees_hotspots_in_list_and_map(browser: Any, served: tuple[st
     base, _ = served
     page, outside, dialogs = _page(browser, 1366, 900)
     _login(page, base, "supervisor")
-    expect(page.get_by_text("Prioriteiten")).to_be_visible()
+    # The first page of a fresh server (this checks what is shown; bench_app.py times it)
+    expect(page.get_by_text("Prioriteiten")).to_be_visible(timeout=30_000)
     for rank in (1, 2, 3):
         expect(page.get_by_text(f"Hotspot {rank} —").first).to_be_visible()
     chart = page.locator('[data-testid="stDeckGlJsonChart"]')
     expect(chart).to_be_visible()
     canvas = chart.locator("canvas").first
-    expect(canvas).to_be_visible()
+    expect(canvas).to_be_visible(timeout=30_000)
     _settled_box(page, canvas, lambda b: b["width"] > 300 and b["height"] > 300)
     expect(page.get_by_text("Bron: CBS")).to_be_visible()
     page.wait_for_timeout(1000)  # let deck.gl draw
