@@ -64,7 +64,7 @@ def test_supervisor_sees_hotspots_in_list_and_map(browser: Any, served: tuple[st
     for rank in (1, 2, 3):
         expect(page.get_by_text(f"Hotspot {rank} —").first).to_be_visible()
     chart = page.locator('[data-testid="stDeckGlJsonChart"]')
-    expect(chart).to_be_visible()
+    expect(chart).to_be_visible(timeout=30_000)
     canvas = chart.locator("canvas").first
     expect(canvas).to_be_visible(timeout=30_000)
     _settled_box(page, canvas, lambda b: b["width"] > 300 and b["height"] > 300)
