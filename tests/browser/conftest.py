@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "app"))
 
@@ -35,6 +36,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
+
+# What a page shows is checked here; how fast it shows is measured by benchmarks/bench_app.py. On a
+# loaded 2-core CI machine a logged-in page can take well over Playwright's 5 s default to draw.
+expect.set_options(timeout=30_000)
 
 if not os.environ.get("CI") and not CHROMIUM.exists():
     pytest.skip("Chromium not installed (apt-get install -y chromium)", allow_module_level=True)
