@@ -34,7 +34,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 
-from vis.db.engine import PRIVATE_MODE
+from vis.db.engine import OWNER_ONLY, DatabaseUrlError, FileAccess
 
 
 class BackupError(RuntimeError):
@@ -110,7 +110,9 @@ def _remove(path: Path) -> None:
         p.unlink(missing_ok=True)
 
 
-def backup_sqlite(url: URL, target: Path, busy_timeout_ms: int) -> BackupResult:
+def backup_sqlite(
+    url: URL, target: Path, busy_timeout_ms: int, files: FileAccess = OWNER_ONLY
+) -> BackupResult:
     db = sqlite_file(url)
     if not db.is_file():
         raise BackupError(f"database niet gevonden: {db}")
@@ -119,16 +121,18 @@ def backup_sqlite(url: URL, target: Path, busy_timeout_ms: int) -> BackupResult:
         _copy_sqlite(db, tmp, busy_timeout_ms)
         _single_file(tmp)
         revision = _check_sqlite(tmp)
-        tmp.chmod(PRIVATE_MODE)  # a copy of password hashes, police data and the audit log
+        files.apply(tmp)  # a copy of password hashes, police data and the audit log
         os.replace(tmp, target)
-    except (sqlite3.Error, OSError) as exc:
+    except (sqlite3.Error, OSError, DatabaseUrlError) as exc:
         raise BackupError(f"backup mislukt: {exc}") from exc
     finally:
         _remove(tmp)
     return BackupResult(target, target.stat().st_size, f"schemaversie {revision}")
 
 
-def restore_sqlite(url: URL, source: Path, busy_timeout_ms: int) -> BackupResult:
+def restore_sqlite(
+    url: URL, source: Path, busy_timeout_ms: int, files: FileAccess = OWNER_ONLY
+) -> BackupResult:
     from vis.backup_check import check_sqlite
 
     db = sqlite_file(url)
@@ -142,9 +146,9 @@ def restore_sqlite(url: URL, source: Path, busy_timeout_ms: int) -> BackupResult
         if db.exists():
             _copy_sqlite(tmp, db, busy_timeout_ms)
         else:
-            tmp.chmod(PRIVATE_MODE)
+            files.apply(tmp)
             os.replace(tmp, db)
-    except (sqlite3.Error, OSError) as exc:
+    except (sqlite3.Error, OSError, DatabaseUrlError) as exc:
         raise BackupError(f"terugzetten mislukt: {exc}") from exc
     finally:
         _remove(tmp)
@@ -223,13 +227,13 @@ def _create_schema(url: URL, schema: str) -> None:
         engine.dispose()
 
 
-def backup_postgresql(url: URL, target: Path) -> BackupResult:
+def backup_postgresql(url: URL, target: Path, files: FileAccess = OWNER_ONLY) -> BackupResult:
     env = pg_environment(url)
     tmp = _temp_beside(target, ".part")
     try:
         _run(["pg_dump", "-Fc", "--no-owner", *_schema_args(url), "-f", str(tmp)], env, "pg_dump")
         _run(["pg_restore", "-l", str(tmp)], env, "controle van de backup")
-        tmp.chmod(PRIVATE_MODE)
+        files.apply(tmp)
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
@@ -257,8 +261,15 @@ def restore_postgresql(url: URL, source: Path) -> BackupResult:
 # --- entry points ------------------------------------------------------------------------------
 
 
-def backup(database_url: str, target: Path, *, busy_timeout_ms: int = 30000) -> BackupResult:
-    """A consistent copy of the database at ``database_url`` in the file ``target``."""
+def backup(
+    database_url: str,
+    target: Path,
+    *,
+    busy_timeout_ms: int = 30000,
+    files: FileAccess = OWNER_ONLY,
+) -> BackupResult:
+    """A consistent copy of the database at ``database_url`` in the file ``target``, readable as
+    ``files`` says (the owner only by default)."""
     url = make_url(database_url)
     if target.is_dir():
         raise BackupError(f"{target} is een map; geef een bestandsnaam")
@@ -266,18 +277,24 @@ def backup(database_url: str, target: Path, *, busy_timeout_ms: int = 30000) -> 
     if backend == "sqlite":
         if target.resolve() == sqlite_file(url).resolve():
             raise BackupError("de backup kan niet op de database zelf worden geschreven")
-        return backup_sqlite(url, target, busy_timeout_ms)
+        return backup_sqlite(url, target, busy_timeout_ms, files)
     if backend == "postgresql":
-        return backup_postgresql(url, target)
+        return backup_postgresql(url, target, files)
     raise BackupError(f"backup van {backend!r} wordt niet ondersteund")
 
 
-def restore(database_url: str, source: Path, *, busy_timeout_ms: int = 30000) -> BackupResult:
+def restore(
+    database_url: str,
+    source: Path,
+    *,
+    busy_timeout_ms: int = 30000,
+    files: FileAccess = OWNER_ONLY,
+) -> BackupResult:
     """Put the backup ``source`` back as the database at ``database_url``."""
     url = make_url(database_url)
     backend = url.get_backend_name()
     if backend == "sqlite":
-        return restore_sqlite(url, source, busy_timeout_ms)
+        return restore_sqlite(url, source, busy_timeout_ms, files)
     if backend == "postgresql":
         return restore_postgresql(url, source)
     raise BackupError(f"terugzetten naar {backend!r} wordt niet ondersteund")

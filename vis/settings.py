@@ -249,6 +249,14 @@ class SecuritySettings(_Frozen):
             'trusts (e.g. ["10.0.0.5"]); none by default: the TCP peer is the client.'
         ),
     )
+    file_group: str = Field(
+        default="",
+        description=(
+            "Unix group that may read the SQLite database, its WAL/SHM and backups (mode 0640, "
+            "the files handed to that group, e.g. a backup operator's group); empty by default: "
+            "the owner only (0600). The files hold password hashes, police data and the audit log."
+        ),
+    )
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -260,6 +268,18 @@ class SecuritySettings(_Frozen):
                 ipaddress.ip_network(item, strict=False)
             except ValueError as exc:
                 raise ValueError(f"trusted_proxies: {item!r} is no address or network") from exc
+        return value
+
+    @field_validator("file_group")
+    @classmethod
+    def _group(cls, value: str) -> str:
+        import grp
+
+        if value:
+            try:
+                grp.getgrnam(value)
+            except KeyError as exc:
+                raise ValueError(f"file_group: group {value!r} does not exist here") from exc
         return value
 
 

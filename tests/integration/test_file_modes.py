@@ -3,23 +3,26 @@ password hashes, police data and the audit log."""
 
 from __future__ import annotations
 
+import grp
 import os
+import shutil
 import stat
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from vis.db.engine import make_engine
 from vis.settings import PROJECT_ROOT
 
 
-def vis(args: list[str], url: str) -> subprocess.CompletedProcess[str]:
+def vis(args: list[str], url: str, config: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "VIS_DATABASE_URL": url,
-        "VIS_CONFIG": str(PROJECT_ROOT / "config/vis.toml"),
+        "VIS_CONFIG": str(config or PROJECT_ROOT / "config/vis.toml"),
     }
     return subprocess.run(
         [sys.executable, "-m", "vis.cli", *args],
@@ -70,3 +73,50 @@ def test_postgresql_backup_file_is_owner_only(engine: object, db_url: str, tmp_p
     backup = tmp_path / "b.backup"
     assert vis(["backup", str(backup)], db_url).returncode == 0
     assert _mode(backup) == 0o600
+
+
+def _a_group_to_hand_files_to() -> grp.struct_group:
+    """A group other than this process's own that it may give files to (any group as root, else
+    one of its supplementary groups)."""
+    mine = os.getegid()
+    allowed = None if os.geteuid() == 0 else set(os.getgroups())
+    for group in grp.getgrall():
+        if group.gr_gid != mine and (allowed is None or group.gr_gid in allowed):
+            return group
+    pytest.skip("no second group to hand the files to on this machine")
+
+
+def test_a_configured_group_may_read_the_database_and_backup(tmp_path: Path) -> None:
+    group = _a_group_to_hand_files_to()
+    config_dir = tmp_path / "config"
+    shutil.copytree(PROJECT_ROOT / "config", config_dir)
+    config = config_dir / "vis.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + f'\n[security]\nfile_group = "{group.gr_name}"\n',
+        encoding="utf-8",
+    )
+    db = tmp_path / "var" / "vis.db"
+    url = f"sqlite:///{db}"
+    assert vis(["init"], url, config).returncode == 0
+    assert vis(["status", "--json"], url, config).returncode == 0
+    backup = tmp_path / "b.db"
+    assert vis(["backup", str(backup)], url, config).returncode == 0
+    for path in (db, backup):
+        assert (_mode(path), path.stat().st_gid) == (0o640, group.gr_gid), path.name
+    # Without the setting again, the files are narrowed back to the owner.
+    assert vis(["status", "--json"], url).returncode == 0
+    assert _mode(db) == 0o600
+
+
+def test_an_unknown_file_group_is_refused_with_a_clear_error(tmp_path: Path) -> None:
+    config_dir = tmp_path / "config"
+    shutil.copytree(PROJECT_ROOT / "config", config_dir)
+    config = config_dir / "vis.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + '\n[security]\nfile_group = "geen-vis-groep"\n',
+        encoding="utf-8",
+    )
+    answer = vis(["status", "--json"], f"sqlite:///{tmp_path / 'vis.db'}", config)
+    assert answer.returncode != 0
+    assert "file_group: group 'geen-vis-groep' does not exist here" in answer.stderr
+    assert not (tmp_path / "vis.db").exists()

@@ -50,11 +50,13 @@ def _audit_if_current(settings: Settings, action: str, target: str, **detail: An
 @failing_on(backup_errors)
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     from vis.backup import backup
+    from vis.db.engine import FileAccess
 
     result = backup(
         settings.database_url(),
         Path(args.path),
         busy_timeout_ms=settings.database.sqlite_busy_timeout_ms,
+        files=FileAccess(settings.security.file_group),
     )
     _audit_if_current(settings, BACKUP, str(result.path), bytes=result.size)
     print(f"backup geschreven: {result.path} ({result.size} bytes; {result.detail})")
@@ -64,11 +66,13 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
 @failing_on(backup_errors)
 def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
     from vis.backup import restore
+    from vis.db.engine import FileAccess
 
     result = restore(
         settings.database_url(),
         Path(args.path),
         busy_timeout_ms=settings.database.sqlite_busy_timeout_ms,
+        files=FileAccess(settings.security.file_group),
     )
     current = _audit_if_current(settings, RESTORE, str(Path(args.path).resolve()))
     print(f"teruggezet uit {args.path} ({result.detail})")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import grp
 import os
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +18,45 @@ class DatabaseUrlError(ValueError):
     """The database URL names a dialect VIS does not support, or cannot be used."""
 
 
-def make_engine(url: str, *, busy_timeout_ms: int = 30000) -> Engine:
-    """An engine for ``url``: SQLite in WAL mode with a busy timeout, or PostgreSQL via psycopg."""
+@dataclass(frozen=True)
+class FileAccess:
+    """Who may read VIS's database file, its WAL/SHM and backups: the owner only (0600), or also
+    the members of one named group (0640, the files handed to that group)."""
+
+    group: str = ""
+
+    @property
+    def mode(self) -> int:
+        return 0o640 if self.group else 0o600
+
+    def apply(self, path: Path) -> None:
+        """Give ``path`` this access: its group (when one is named) and its mode."""
+        if self.group:
+            try:
+                gid = grp.getgrnam(self.group).gr_gid
+            except KeyError as exc:
+                raise DatabaseUrlError(f"groep {self.group!r} bestaat hier niet") from exc
+            if path.stat().st_gid != gid:
+                os.chown(path, -1, gid)
+        path.chmod(self.mode)
+
+
+#: The shipped default: the files hold password hashes, police data and the audit log.
+OWNER_ONLY = FileAccess()
+
+
+def make_engine(
+    url: str, *, busy_timeout_ms: int = 30000, files: FileAccess = OWNER_ONLY
+) -> Engine:
+    """An engine for ``url``: SQLite in WAL mode with a busy timeout, or PostgreSQL via psycopg.
+    A SQLite file (and its WAL/SHM, which SQLite creates with the file's mode) gets ``files``."""
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            private_files(Path(database).expanduser())
+            private_files(Path(database).expanduser(), files)
         engine = create_engine(parsed, connect_args={"timeout": busy_timeout_ms / 1000})
         event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms))
         event.listen(engine, "begin", _sqlite_begin)
@@ -38,22 +70,19 @@ def make_engine(url: str, *, busy_timeout_ms: int = 30000) -> Engine:
     )
 
 
-#: Mode of the database file and its -wal/-shm (SQLite gives those the database file's mode):
-#: they hold password hashes, police data and the audit log.
-PRIVATE_MODE = 0o600
-
-
-def private_files(path: Path) -> None:
-    """Create the SQLite file ``path`` owner-only if missing; narrow it and its -wal, -shm and
-    -journal to owner-only if they are wider."""
+def private_files(path: Path, files: FileAccess = OWNER_ONLY) -> None:
+    """Create the SQLite file ``path`` with ``files``' mode if missing; give it and its -wal, -shm
+    and -journal that access if they are wider or belong to another group."""
     if not path.exists():
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_MODE))
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, files.mode))
+    wider = ~files.mode & 0o777
     for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
         try:
-            if p.stat().st_mode & 0o077:
-                p.chmod(PRIVATE_MODE)
+            info = p.stat()
         except FileNotFoundError:
             continue
+        if files.group or info.st_mode & wider:
+            files.apply(p)
 
 
 def _sqlite_pragmas(busy_timeout_ms: int) -> Any:

@@ -66,12 +66,16 @@ def _freeze_startup_objects() -> None:
 @st.cache_resource(show_spinner=False)
 def _build_resources(config: str, app_config: str, database_url: str) -> Resources:
     from vis.areas import load_areas
-    from vis.db.engine import make_engine
+    from vis.db.engine import FileAccess, make_engine
 
     settings = load_settings(config or None)
     app = load_app_settings(app_config or None)
     url = database_url or settings.database_url()
-    engine = make_engine(url, busy_timeout_ms=settings.database.sqlite_busy_timeout_ms)
+    engine = make_engine(
+        url,
+        busy_timeout_ms=settings.database.sqlite_busy_timeout_ms,
+        files=FileAccess(settings.security.file_group),
+    )
     built = Resources(
         settings=settings,
         app=app,

@@ -10,10 +10,12 @@ from vis.settings import Settings
 
 def build_engine(settings: Settings) -> Engine:
     """An engine on the configured database, whatever its schema version."""
-    from vis.db.engine import make_engine
+    from vis.db.engine import FileAccess, make_engine
 
     return make_engine(
-        settings.database_url(), busy_timeout_ms=settings.database.sqlite_busy_timeout_ms
+        settings.database_url(),
+        busy_timeout_ms=settings.database.sqlite_busy_timeout_ms,
+        files=FileAccess(settings.security.file_group),
     )
 
 
