@@ -5,11 +5,14 @@ middleware for headers, the browser cookie and closed endpoints.
   browser cookie, the Streamlit session's login and role and the account at request time, builds
   the file, writes its ``download`` audit entry, and only then answers, with ``Cache-Control:
   no-store``. Every refusal is the same short Dutch text without detail, status 403 or 404.
-* :class:`SecurityMiddleware` (every HTTP answer): ``Content-Security-Policy: frame-ancestors
-  'none'`` (with ``X-Frame-Options: DENY`` for old browsers), ``X-Content-Type-Options:
-  nosniff``, ``Referrer-Policy: no-referrer``, a ``Permissions-Policy``; sets the ``vis_browser``
-  cookie (random, HttpOnly, SameSite=Strict) that binds sessions and downloads to one browser;
-  answers ``/_stcore/metrics`` with 404 (Streamlit serves it without login).
+* :class:`SecurityMiddleware` (every HTTP answer): a strict ``Content-Security-Policy``
+  (:func:`content_security_policy`: scripts only from the server and Streamlit's one inline
+  script by its hash, no framing, no plugins, connections only to the server and, with online
+  tiles on, the tile server) with ``X-Frame-Options: DENY`` for old browsers,
+  ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-referrer``, a
+  ``Permissions-Policy``; sets the ``vis_browser`` cookie (random, HttpOnly, SameSite=Strict)
+  that binds sessions and downloads to one browser; answers ``/_stcore/metrics`` with 404
+  (Streamlit serves it without login).
 
 Streamlit's own ``/media`` route stays (images, charts); the pages put no police data there.
 """
@@ -27,11 +30,7 @@ from vis.downloads import BROWSER_COOKIE, ROUTE_PREFIX, Grant, browser_hash, red
 
 #: Paths answered with 404 before Streamlit sees them.
 CLOSED_PATHS = frozenset({"/_stcore/metrics"})
-#: A policy that breaks none of Streamlit's own scripts and styles; the full policy a reverse
-#: proxy can add is in the README ("Security and privacy").
-CSP = "frame-ancestors 'none'; object-src 'none'; base-uri 'self'; form-action 'self'"
-SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
-    (b"content-security-policy", CSP.encode()),
+OTHER_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-frame-options", b"DENY"),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
@@ -49,11 +48,53 @@ def _has_browser_cookie(headers: list[tuple[bytes, bytes]]) -> bool:
     return False
 
 
+def inline_script_hashes() -> tuple[str, ...]:
+    """The CSP source (``'sha256-…'``) of each inline script in the installed Streamlit's
+    ``index.html``, the page it serves unchanged: so its one bootstrap line may run and nothing
+    else inline may."""
+    import base64
+    import hashlib
+    from pathlib import Path
+
+    import streamlit
+
+    html = (Path(streamlit.__file__).parent / "static" / "index.html").read_text(encoding="utf-8")
+    return tuple(
+        "'sha256-" + base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode() + "'"
+        for attrs, body in re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
+        if "src=" not in attrs and body.strip()
+    )
+
+
+def content_security_policy(tile_origins: tuple[str, ...] = ()) -> str:
+    """The policy of every answer. Streamlit's pages need WebAssembly (``'wasm-unsafe-eval'``,
+    no JavaScript eval) and inline styles (its components style themselves); the map's workers
+    start from blob URLs. ``tile_origins``: servers of online map tiles, if used. The browser
+    tests walk every page of every role under this policy and fail on any violation."""
+    outside = " ".join(tile_origins)
+    directives = {
+        "default-src": "'self'",
+        "script-src": " ".join(("'self'", *inline_script_hashes(), "'wasm-unsafe-eval'")),
+        "style-src": "'self' 'unsafe-inline'",
+        "img-src": f"'self' data: blob: {outside}",
+        "font-src": "'self' data:",
+        "connect-src": f"'self' {outside}",
+        "worker-src": "'self' blob:",
+        "frame-src": "'self'",
+        "frame-ancestors": "'none'",
+        "object-src": "'none'",
+        "base-uri": "'self'",
+        "form-action": "'self'",
+    }
+    return "; ".join(f"{name} {value.strip()}" for name, value in directives.items())
+
+
 class SecurityMiddleware:
     """Pure ASGI middleware (see the module doc); websockets pass through untouched."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, policy: str) -> None:
         self.app = app
+        self.headers = ((b"content-security-policy", policy.encode()), *OTHER_HEADERS)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -62,7 +103,7 @@ class SecurityMiddleware:
         if scope.get("path", "") in CLOSED_PATHS:
             await _plain(send, 404, "Not Found")
             return
-        extra = list(SECURITY_HEADERS)
+        extra = list(self.headers)
         if not _has_browser_cookie(scope.get("headers", [])):
             value = secrets.token_urlsafe(32)
             cookie = f"{BROWSER_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict"
@@ -86,7 +127,8 @@ async def _plain(send: Any, status: int, text: str) -> None:
         (b"content-type", b"text/plain; charset=utf-8"),
         (b"content-length", str(len(body)).encode()),
         (b"cache-control", b"no-store"),
-        *SECURITY_HEADERS,
+        (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
+        *OTHER_HEADERS,
     ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
@@ -215,7 +257,22 @@ def routes() -> list[Any]:
     return [Route(ROUTE_PREFIX + "{token}", download, methods=["GET"])]
 
 
+def tile_origins(online_tiles: bool, tile_style: str) -> tuple[str, ...]:
+    """The origin of the basemap's style (and its tiles) when online tiles are on, else none."""
+    from urllib.parse import urlsplit
+
+    if not online_tiles:
+        return ()
+    parts = urlsplit(tile_style)
+    return (f"{parts.scheme}://{parts.netloc}",)
+
+
 def middleware() -> list[Any]:
+    """Built once when `vis serve` starts, with the app settings it was started with."""
     from starlette.middleware import Middleware
 
-    return [Middleware(SecurityMiddleware)]
+    from vis.app_settings import load_app_settings
+
+    app = load_app_settings()
+    policy = content_security_policy(tile_origins(app.online_tiles, app.tile_style))
+    return [Middleware(SecurityMiddleware, policy=policy)]

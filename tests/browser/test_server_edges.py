@@ -70,7 +70,11 @@ def test_metrics_are_closed_and_answers_forbid_framing(server: tuple[str, str]) 
     for path in ("/", "/_stcore/health", "/briefing"):
         answer = requests.get(base + path, timeout=30)
         assert answer.status_code == 200
-        assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"]
+        policy = answer.headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in policy
+        assert "default-src 'self'" in policy and "object-src 'none'" in policy
+        script = next(d for d in policy.split("; ") if d.startswith("script-src "))
+        assert "'unsafe-inline'" not in script and "'unsafe-eval'" not in script
         assert answer.headers["X-Frame-Options"] == "DENY"
         assert answer.headers["X-Content-Type-Options"] == "nosniff"
         assert answer.headers["Referrer-Policy"] == "no-referrer"
