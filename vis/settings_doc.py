@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from briefing.evaluation.config import KEY_DOCS as PILOT_KEY_DOCS
+from briefing.evaluation.pilots_file import PilotsFile
 from vis.app_settings import AppSettings
 from vis.areas import GebiedenSettings
 from vis.settings import APP_FILE, CONFIG_FILE, GEBIEDEN_FILE, PILOTS_FILE, Settings
@@ -64,6 +64,16 @@ CONFIG_FILES = (
         "and for pilots that name a gebied. A missing file means no gebieden.",
         "the defaults are no gebieden; the shipped file groups Amersfoort's 31 wijken into 9 "
         "gebieden (a plausible grouping, see the file's comments).",
+    ),
+    ConfigFile(
+        PILOTS_FILE,
+        PilotsFile,
+        "",
+        "The pilots to evaluate, the programme's targets and outside figures (`pilots.toml` "
+        "beside `vis.toml`; `vis evaluate`, the Evaluatie page). The README's \"Pilot "
+        "evaluation\" has an example. A missing file is an error for `vis evaluate`.",
+        "the defaults are no targets, no outside figures and no pilots; the shipped file holds "
+        "Amersfoort's 2017 targets, its outside figures and two pilots.",
     ),
 )
 
@@ -136,25 +146,6 @@ def _file_section(cfg: ConfigFile) -> list[str]:
     return [*lines, ""]
 
 
-def _pilots_section() -> list[str]:
-    """pilots.toml: its keys (``briefing.evaluation.config.KEY_DOCS``; its reader enforces them)."""
-    lines = [
-        f"## `{PILOTS_FILE}`",
-        "",
-        "The pilots to evaluate, the programme's targets and outside figures (`pilots.toml` "
-        "beside `vis.toml`; `vis evaluate`, the Evaluatie page). Unknown keys are refused; "
-        "the README's \"Pilot evaluation\" has an example. The shipped file holds Amersfoort's "
-        "pilots.",
-        "",
-        "| key | meaning |",
-        "|---|---|",
-    ]
-    for key, meaning in PILOT_KEY_DOCS.items():
-        escaped = meaning.replace("|", "\\|")
-        lines.append(f"| `{key}` | {escaped} |")
-    return [*lines, ""]
-
-
 def render() -> str:
     lines = [
         "# Configuration",
@@ -167,7 +158,6 @@ def render() -> str:
     ]
     for cfg in CONFIG_FILES:
         lines += _file_section(cfg)
-    lines += _pilots_section()
     return "\n".join(lines).rstrip() + "\n"
 
 

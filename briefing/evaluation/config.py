@@ -1,7 +1,8 @@
 """Read and validate ``config/pilots.toml``: the pilots, the programme's targets, outside figures.
 
-Every key the file may hold is in :data:`KEY_DOCS` (a test checks that the shipped file uses no
-other key and that the README documents each). Unknown keys, missing keys and bad values raise
+The file is read by one typed model (:class:`briefing.evaluation.pilots_file.PilotsFile`); every key
+it may hold is in :data:`KEY_DOCS` (a test checks that the shipped file uses no other key and that
+the README documents each). Unknown keys, missing keys and bad values raise
 :class:`PilotConfigError` with a message that names the key. :func:`dump_pilots` writes a
 configuration back as TOML, so the evaluator's page can save edits.
 """
@@ -17,48 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from briefing.evaluation.params import AreaSet, OutsideFigure, Period, Pilot, Targets
+from briefing.evaluation.pilots_file import (
+    AreaTable,
+    PilotConfigError,
+    PilotTable,
+    key_docs,
+    validate,
+)
 
-
-class PilotConfigError(ValueError):
-    """pilots.toml is missing, not TOML, or holds an unknown, missing or invalid key."""
-
-
-#: Every key of pilots.toml with its meaning ("[]" marks an array of tables).
-KEY_DOCS: dict[str, str] = {
-    "targets": "The programme's targets, shown beside the indicators.",
-    "targets.year": "Year the targets are for (e.g. 2017).",
-    "targets.source": "Where the targets come from (document, year).",
-    "targets.woninginbraak_per_1000": "Woninginbraken per 1,000 inhabitants per year, at most.",
-    "targets.attempt_share_pct": "Attempts among woninginbraken in %, at least (45 = 45:55).",
-    "targets.jeugdoverlast_pct": "Residents troubled by youth groups (survey), % at most.",
-    "targets.burgernet_participants": "Burgernet participants, at least.",
-    "outside[]": "A survey or outside figure, entered by hand.",
-    "outside[].key": "Identifier (jeugdoverlast_pct and burgernet_deelnemers meet their target).",
-    "outside[].label": "Dutch description shown to the reader.",
-    "outside[].unit": "Unit, e.g. % or deelnemers.",
-    "outside[].value": "The figure; leave it out when unknown (shown as 'niet ingevuld').",
-    "outside[].year": "Year of the figure; may be left out.",
-    "outside[].source": "Where the figure comes from; required when value is given.",
-    "pilot[]": "One pilot to evaluate.",
-    "pilot[].name": "Short unique name, used by `vis evaluate --pilot NAME`.",
-    "pilot[].label": "Dutch title.",
-    "pilot[].description": "What was done, where and by whom.",
-    "pilot[].baseline": "Baseline period: [first day, last day], inclusive.",
-    "pilot[].period": "Pilot period: [first day, last day], inclusive; after the baseline.",
-    "pilot[].categories": "Category keys the pilot aims at; empty or absent: all misdrijven.",
-    "pilot[].alpha": "Significance level of the tests (default 0.05).",
-    "pilot[].did_model": "Difference-in-differences model: poisson (default) or negbin.",
-    "pilot[].rate_test": "Rate-ratio test: exact-cond (default) or score.",
-    "pilot[].treatment": "Treatment area (an area table, below).",
-    "pilot[].control": "Control area (an area table).",
-    "pilot[].buffer": "Displacement buffer around the treatment area (an area table; optional).",
-    "area.kind": "wijken, gebieden (names as in gebieden.toml), cellen (grid cell ids), "
-    "hotspots (the briefed hotspots of the pilot period) or rest (everything else).",
-    "area.codes": "Codes of the wijken, names of the gebieden or ids of the cells.",
-    "area.buffer_m": "For a buffer of kind hotspots or cellen: ring width in metres.",
-}
-
-_AREA_KEYS = {"kind", "codes", "buffer_m"}
+#: Every key of pilots.toml with its meaning ("[]" marks an array of tables), from the typed model.
+KEY_DOCS: dict[str, str] = key_docs()
 
 
 @dataclass(frozen=True)
@@ -79,83 +48,40 @@ class PilotConfig:
         raise PilotConfigError(f"geen pilot {name!r} in de configuratie (bekend: {known})")
 
 
-def _check_keys(table: Mapping[str, Any], allowed: Iterable[str], where: str) -> None:
-    unknown = sorted(set(table) - set(allowed))
-    if unknown:
-        raise PilotConfigError(f"{where}: onbekende sleutel(s) {', '.join(unknown)}")
-
-
-def _require(table: Mapping[str, Any], key: str, where: str) -> Any:
-    if key not in table:
-        raise PilotConfigError(f"{where}.{key} ontbreekt")
-    return table[key]
-
-
-def _period(value: Any, where: str) -> Period:
-    if not (isinstance(value, list) and len(value) == 2):
-        raise PilotConfigError(f"{where}: verwacht [eerste dag, laatste dag]")
-    days = []
-    for v in value:
-        if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
-            days.append(v)
-            continue
-        try:
-            days.append(dt.date.fromisoformat(str(v)))
-        except ValueError as exc:
-            raise PilotConfigError(f"{where}: geen datum jjjj-mm-dd: {v!r}") from exc
+def _period(days: tuple[dt.date, dt.date], where: str) -> Period:
     try:
         return Period(days[0], days[1])
     except ValueError as exc:
         raise PilotConfigError(f"{where}: {exc}") from exc
 
 
-def _area(value: Any, where: str) -> AreaSet:
-    if not isinstance(value, dict):
-        raise PilotConfigError(f"{where}: verwacht een tabel met kind en codes")
-    _check_keys(value, _AREA_KEYS, where)
-    codes = value.get("codes", [])
-    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
-        raise PilotConfigError(f"{where}.codes: verwacht een lijst met teksten")
+def _area(table: AreaTable, where: str) -> AreaSet:
     try:
-        return AreaSet(
-            kind=_require(value, "kind", where),
-            codes=tuple(codes),
-            buffer_m=float(value.get("buffer_m", 0.0)),
-        )
-    except (ValueError, TypeError) as exc:
+        return AreaSet(kind=table.kind, codes=tuple(table.codes), buffer_m=table.buffer_m)  # type: ignore[arg-type]
+    except ValueError as exc:
         raise PilotConfigError(f"{where}: {exc}") from exc
 
 
-def _pilot(raw: Any, i: int) -> Pilot:
-    where = f"pilot[{i}]"
-    if not isinstance(raw, dict):
-        raise PilotConfigError(f"{where}: verwacht een tabel")
-    allowed = {k.removeprefix("pilot[].") for k in KEY_DOCS if k.startswith("pilot[].")}
-    _check_keys(raw, allowed, where)
-    name = str(_require(raw, "name", where))
-    where = f"pilot {name!r}"
-    buffer = raw.get("buffer")
-    categories = raw.get("categories", [])
-    if not isinstance(categories, list):
-        raise PilotConfigError(f"{where}.categories: verwacht een lijst")
+def _pilot(table: PilotTable) -> Pilot:
+    where = f"pilot {table.name!r}"
     try:
         return Pilot(
-            name=name,
-            label=str(raw.get("label", name)),
-            description=str(raw.get("description", "")),
-            baseline=_period(_require(raw, "baseline", where), f"{where}.baseline"),
-            pilot=_period(_require(raw, "period", where), f"{where}.period"),
-            treatment=_area(_require(raw, "treatment", where), f"{where}.treatment"),
-            control=_area(_require(raw, "control", where), f"{where}.control"),
-            buffer=None if buffer is None else _area(buffer, f"{where}.buffer"),
-            categories=tuple(str(c) for c in categories),
-            alpha=float(raw.get("alpha", 0.05)),
-            did_model=raw.get("did_model", "poisson"),
-            rate_test=raw.get("rate_test", "exact-cond"),
+            name=table.name,
+            label=table.label or table.name,
+            description=table.description,
+            baseline=_period(table.baseline, f"{where}.baseline"),
+            pilot=_period(table.period, f"{where}.period"),
+            treatment=_area(table.treatment, f"{where}.treatment"),
+            control=_area(table.control, f"{where}.control"),
+            buffer=None if table.buffer is None else _area(table.buffer, f"{where}.buffer"),
+            categories=tuple(table.categories),
+            alpha=table.alpha,
+            did_model=table.did_model,
+            rate_test=table.rate_test,
         )
     except PilotConfigError:
         raise
-    except (ValueError, TypeError) as exc:
+    except ValueError as exc:
         raise PilotConfigError(f"{where}: {exc}") from exc
 
 
@@ -176,46 +102,37 @@ def _check_same_kind_overlap(pilot: Pilot) -> None:
 
 
 def parse_pilots(data: Mapping[str, Any], *, known_categories: Iterable[str] = ()) -> PilotConfig:
-    """Validate the parsed TOML of pilots.toml."""
-    _check_keys(data, {"targets", "outside", "pilot"}, "pilots.toml")
-    t = data.get("targets", {})
-    _check_keys(
-        t, {k.removeprefix("targets.") for k in KEY_DOCS if k.startswith("targets.")}, "targets"
-    )
+    """Validate the parsed TOML of pilots.toml (:class:`PilotsFile`) and build its parameters."""
+    file = validate(data)
+    t = file.targets
     try:
         targets = Targets(
-            year=t.get("year"),
-            woninginbraak_per_1000=t.get("woninginbraak_per_1000"),
-            attempt_share_pct=t.get("attempt_share_pct"),
-            jeugdoverlast_pct=t.get("jeugdoverlast_pct"),
-            burgernet_participants=t.get("burgernet_participants"),
+            year=t.year,
+            woninginbraak_per_1000=t.woninginbraak_per_1000,
+            attempt_share_pct=t.attempt_share_pct,
+            jeugdoverlast_pct=t.jeugdoverlast_pct,
+            burgernet_participants=t.burgernet_participants,
         )
-    except (ValueError, TypeError) as exc:
+    except ValueError as exc:
         raise PilotConfigError(f"targets: {exc}") from exc
-    if any(v is not None for k, v in vars(targets).items() if k != "year") and not t.get("source"):
+    if any(v is not None for k, v in vars(targets).items() if k != "year") and not t.source:
         raise PilotConfigError("targets.source ontbreekt: noem waar de doelen vandaan komen")
     outside = []
-    allowed_out = {k.removeprefix("outside[].") for k in KEY_DOCS if k.startswith("outside[].")}
-    for i, raw in enumerate(data.get("outside", [])):
-        where = f"outside[{i}]"
-        _check_keys(raw, allowed_out, where)
-        value = raw.get("value")
-        if value is not None and not isinstance(value, int | float):
-            raise PilotConfigError(f"{where}.value: verwacht een getal")
+    for i, raw in enumerate(file.outside):
         try:
             outside.append(
                 OutsideFigure(
-                    key=str(_require(raw, "key", where)),
-                    label=str(_require(raw, "label", where)),
-                    unit=str(raw.get("unit", "")),
-                    value=None if value is None else float(value),
-                    year=raw.get("year"),
-                    source=str(raw.get("source", "")),
+                    key=raw.key,
+                    label=raw.label,
+                    unit=raw.unit,
+                    value=raw.value,
+                    year=raw.year,
+                    source=raw.source,
                 )
             )
         except ValueError as exc:
-            raise PilotConfigError(f"{where}: {exc}") from exc
-    pilots = tuple(_pilot(raw, i) for i, raw in enumerate(data.get("pilot", [])))
+            raise PilotConfigError(f"outside[{i}]: {exc}") from exc
+    pilots = tuple(_pilot(raw) for raw in file.pilot)
     names = [p.name for p in pilots]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
@@ -227,7 +144,7 @@ def parse_pilots(data: Mapping[str, Any], *, known_categories: Iterable[str] = (
         unknown = sorted(set(p.categories) - known) if known else []
         if unknown:
             raise PilotConfigError(f"pilot {p.name!r}.categories: onbekend {', '.join(unknown)}")
-    return PilotConfig(targets, str(t.get("source", "")), tuple(outside), pilots)
+    return PilotConfig(targets, t.source, tuple(outside), pilots)
 
 
 def load_pilots(path: Path, *, known_categories: Iterable[str] = ()) -> PilotConfig:
