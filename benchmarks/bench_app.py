@@ -42,11 +42,11 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.util import calc_hash
 
-from vis.auth import AuthError, add_user, hash_password
 from vis.db.engine import make_engine
 from vis.db.schema import users
-from vis.queries import latest_briefing
+from vis.security.auth import AuthError, add_user, hash_password
 from vis.settings import PROJECT_ROOT, load_settings
+from vis.store.queries import latest_briefing
 
 USER = "bench-supervisor"
 READY_TEXT = "Prioriteiten"
@@ -254,7 +254,7 @@ def browser_login(base: str, password: str) -> float | None:
 
 def argon2_ms(repeat: int = 5) -> float:
     """The best of ``repeat`` argon2 verifies with the app's parameters, in ms."""
-    from vis.auth import password_hasher
+    from vis.security.auth import password_hasher
 
     hasher = password_hasher()
     stored = hasher.hash("bench-password-1234")

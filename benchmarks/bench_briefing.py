@@ -102,9 +102,9 @@ def bench_national(pg_url: str, total: int, municipalities: int) -> None:
     from sqlalchemy import create_engine, text
 
     from briefing.params import rules_version
-    from vis.briefing_store import load_incidents, store_briefing
     from vis.db.engine import make_engine
     from vis.db.migrate import upgrade
+    from vis.store.briefing_store import load_incidents, store_briefing
 
     schema = f"vis_bench_{uuid.uuid4().hex[:10]}"
     admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")

@@ -55,10 +55,10 @@ def main(argv: list[str] | None = None) -> int:
 
     started, cpu = time.perf_counter(), _cpu()
     from briefing.evaluation.report import evaluate_pilot
-    from vis.evaluation_store import category_groups, grid_of, load_evaluation_data
     from vis.services.engines import ready_engine
     from vis.services.evaluation import evaluate_on, pilot_config
     from vis.settings import load_settings
+    from vis.store.evaluation_store import category_groups, grid_of, load_evaluation_data
 
     imports = (time.perf_counter() - started, _cpu() - cpu)
     settings = load_settings()

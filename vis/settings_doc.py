@@ -71,7 +71,7 @@ CONFIG_FILES = (
         "",
         "The pilots to evaluate, the programme's targets and outside figures (`pilots.toml` "
         "beside `vis.toml`; `vis evaluate`, the Evaluatie page). The README's \"Pilot "
-        "evaluation\" has an example. A missing file is an error for `vis evaluate`.",
+        'evaluation" has an example. A missing file is an error for `vis evaluate`.',
         "the defaults are no targets, no outside figures and no pilots; the shipped file holds "
         "Amersfoort's 2017 targets, its outside figures and two pilots.",
     ),

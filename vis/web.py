@@ -1,7 +1,8 @@
 """VIS's additions to Streamlit's web server (``st.App`` in ``app.py``): the download route and a
 middleware for headers, the browser cookie and closed endpoints.
 
-* ``GET /vis/download/<token>`` redeems a one-time grant (:mod:`vis.downloads`): it checks the
+* ``GET /vis/download/<token>`` redeems a one-time grant (:mod:`vis.security.downloads`): it checks
+the
   browser cookie, the Streamlit session's login and role and the account at request time, builds
   the file, writes its ``download`` audit entry, and only then answers, with ``Cache-Control:
   no-store``. Every refusal is the same short Dutch text without detail, status 403 or 404.
@@ -26,7 +27,7 @@ import secrets
 from typing import Any
 from urllib.parse import quote
 
-from vis.downloads import BROWSER_COOKIE, ROUTE_PREFIX, Grant, browser_hash, redeem
+from vis.security.downloads import BROWSER_COOKIE, ROUTE_PREFIX, Grant, browser_hash, redeem
 
 #: Paths answered with 404 before Streamlit sees them.
 CLOSED_PATHS = frozenset({"/_stcore/metrics"})
@@ -161,7 +162,7 @@ def _session_user(grant: Grant) -> Any:
 
 
 def _check_session(grant: Grant, cookie: str | None) -> None:
-    from vis.auth import User
+    from vis.security.auth import User
 
     if grant.browser is None or browser_hash(cookie) != grant.browser:
         raise Refused(403, "other browser")
@@ -176,9 +177,9 @@ def deliver(grant: Grant, now: dt.datetime | None = None) -> bytes:
     """Check the account, build the file and write its audit entry (blocking: run in a thread).
 
     Raises :class:`Refused` when the account no longer allows it."""
-    from vis import audit
-    from vis.auth import User, session_still_valid
     from vis.db.engine import WRITE_LOCK
+    from vis.security import audit
+    from vis.security.auth import User, session_still_valid
 
     user = User(grant.username, grant.role, grant.epoch)
     engine = grant.engine

@@ -10,7 +10,7 @@ when the exact conditional test of the two counts (the central p of
 false-alarm rate is at most 5 % at every count when nothing changed.
 The week and the 28 days are compared with the same weekdays 52 weeks (364 days) earlier; the
 year to date with the same calendar days a year earlier. A window that cuts a month which
-retention has reduced to monthly counts (dated on the 1st, see :mod:`vis.retention`) would
+retention has reduced to monthly counts (dated on the 1st, see :mod:`vis.ops.retention`) would
 count that month's lump wrongly: it is not compared, and says why.
 """
 

@@ -1,5 +1,5 @@
 """Purged periods: after retention, incidents are kept only as monthly counts, each dated on the
-1st of its month (:mod:`vis.retention`). Which months those are, and what that means for a
+1st of its month (:mod:`vis.ops.retention`). Which months those are, and what that means for a
 pilot's statistics."""
 
 from __future__ import annotations

@@ -58,7 +58,7 @@ GEMEENTE = "gemeente"
 
 @dataclass(frozen=True)
 class EvaluationData:
-    """The inputs, as :mod:`vis.evaluation_store` builds them.
+    """The inputs, as :mod:`vis.store.evaluation_store` builds them.
 
     - ``incidents``: ``category``, ``area_code``, ``date`` (local), ``begin_at`` (aware UTC),
       ``attempt``, ``arrests``, ``x``, ``y`` (metric), optionally ``street`` and ``reduced``

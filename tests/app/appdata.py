@@ -11,13 +11,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, insert
 
 from vis.areas import sync_areas
-from vis.auth import add_user
-from vis.briefing_store import store_briefing
 from vis.db.engine import make_engine
 from vis.db.migrate import upgrade
 from vis.db.schema import incidents, ingest_runs
 from vis.geo import from_wgs84
+from vis.security.auth import add_user
 from vis.settings import PROJECT_ROOT, Settings, load_settings
+from vis.store.briefing_store import store_briefing
 
 CONFIG = PROJECT_ROOT / "config" / "vis.toml"
 PASSWORD = "Test-wachtwoord-42!"

@@ -8,8 +8,8 @@ from appdata import PASSWORD
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
-from vis.auth import User
 from vis.pages.common import ACTIVE_KEY, USER_KEY
+from vis.security.auth import User
 from vis.settings import PROJECT_ROOT
 
 APP = PROJECT_ROOT / "app.py"

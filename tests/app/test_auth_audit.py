@@ -9,8 +9,9 @@ import threading
 import pytest
 from sqlalchemy import Engine, select, update
 
-from vis import audit
-from vis.auth import (
+from vis.db.schema import audit_log, users
+from vis.security import audit
+from vis.security.auth import (
     AuthError,
     add_user,
     authenticate,
@@ -18,7 +19,6 @@ from vis.auth import (
     password_problems,
     set_disabled,
 )
-from vis.db.schema import audit_log, users
 
 GOOD = "Sterk-Wachtwoord-2024!"
 

@@ -10,9 +10,9 @@ from types import SimpleNamespace
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from vis.evaluation_export import neutralise
 from vis.pages.common import h, md
 from vis.pages.status import csv_cell, quarantine_csv
+from vis.reports.evaluation_export import neutralise
 
 #: GitHub-flavoured Markdown's literal autolinks (mdast-util-gfm-autolink-literal), which it looks
 #: for in the text after escapes are resolved.

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-from vis import audit
-from vis.auth import add_user
-from vis.auth_login import Attempt, LoginPolicy, attempt_login
-from vis.auth_throttle import LOOPBACK, ClientPolicy, client_key, reserve
 from vis.db.schema import audit_log, login_clients
+from vis.security import audit
+from vis.security.auth import add_user
+from vis.security.auth_login import Attempt, LoginPolicy, attempt_login
+from vis.security.auth_throttle import LOOPBACK, ClientPolicy, client_key, reserve
 
 GOOD = "Sterk-Wachtwoord-2024!"
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)

@@ -9,10 +9,10 @@ from apphelpers import new_app, texts
 from clirun import CliResult, run_vis
 from sqlalchemy import select
 
-from vis.auth import add_user
 from vis.cli.app import serve_command
 from vis.db.engine import make_engine
 from vis.db.schema import users
+from vis.security.auth import add_user
 from vis.settings import PROJECT_ROOT
 
 AUTH = {

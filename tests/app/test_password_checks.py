@@ -11,10 +11,16 @@ import argon2
 import pytest
 from sqlalchemy import Engine, update
 
-from vis.auth import MAX_PASSWORD_LENGTH, AuthError, add_user, password_problems, set_disabled
-from vis.auth_login import LoginPolicy, attempt_login
-from vis.auth_throttle import ClientPolicy
 from vis.db.schema import users
+from vis.security.auth import (
+    MAX_PASSWORD_LENGTH,
+    AuthError,
+    add_user,
+    password_problems,
+    set_disabled,
+)
+from vis.security.auth_login import LoginPolicy, attempt_login
+from vis.security.auth_throttle import ClientPolicy
 
 GOOD = "Sterk-Wachtwoord-2024!"
 #: No throttling or user lockout gets in the way of measuring.

@@ -13,13 +13,13 @@ from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 from test_pages import DATA_ELEMENTS, MARKERS, ROLES
 
-from vis.auth import User
 from vis.db.engine import make_engine
 from vis.db.schema import audit_log
 from vis.pages.area_scan import SCANS_KEY
 from vis.pages.common import ACTIVE_KEY, LANG_KEY, USER_KEY
 from vis.pages.evaluation_pilot import REPORT_KEY
 from vis.pages.shell import PAGES, VIEW_KEY, pages_for
+from vis.security.auth import User
 
 #: What a hostile or stale session could hold before a login: role-like keys, a user that is not
 #: a User, another page's "already viewed" mark, other roles' cached data and debounce keys.

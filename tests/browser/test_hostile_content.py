@@ -23,11 +23,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "app"))
 from appdata import TZ, briefing_content, prepare
 from serving import download, login, settled, start_serve, stop
 
-from vis.briefing_store import store_briefing
 from vis.db.engine import make_engine
 from vis.db.schema import incidents, ingest_runs, quarantine
 from vis.pages.shifts import current_or_next_shift, next_shift
 from vis.settings import load_settings
+from vis.store.briefing_store import store_briefing
 
 pytestmark = pytest.mark.integration
 

@@ -19,9 +19,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "app"))
 from appdata import prepare
 from serving import PASSWORD, login, settled, start_serve, stop
 
-from vis import audit
 from vis.db.engine import make_engine
 from vis.db.schema import audit_log
+from vis.security import audit
 from vis.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.integration

@@ -19,10 +19,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "app"))
 from appdata import TZ, prepare
 from serving import login, settled, start_serve, stop
 
-from vis.auth import authenticate, set_disabled, set_role
 from vis.db.engine import make_engine
 from vis.db.schema import patrol_visits
 from vis.pages.shifts import current_or_next_shift, next_shift
+from vis.security.auth import authenticate, set_disabled, set_role
 from vis.settings import load_settings
 
 pytestmark = pytest.mark.integration

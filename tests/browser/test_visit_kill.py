@@ -28,15 +28,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "app"))
 from appdata import TZ, briefing_content
 from serving import PASSWORD, free_port, login, settled, start_serve, stop
 
-from vis import audit
 from vis.areas import sync_areas
-from vis.auth import add_user
-from vis.briefing_store import store_briefing
 from vis.db.engine import make_engine
 from vis.db.migrate import upgrade
 from vis.db.schema import audit_log, ingest_runs, patrol_visits
 from vis.pages.shifts import current_or_next_shift
+from vis.security import audit
+from vis.security.auth import add_user
 from vis.settings import load_settings
+from vis.store.briefing_store import store_briefing
 
 pytestmark = pytest.mark.integration
 VISIT = "Ik ben hier geweest"

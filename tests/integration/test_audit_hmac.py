@@ -9,8 +9,8 @@ import pytest
 from clirun import CliResult, run_vis
 from sqlalchemy import Engine, delete, select, update
 
-from vis import audit
 from vis.db.schema import audit_log
+from vis.security import audit
 from vis.settings import PROJECT_ROOT
 
 KEY = "k" * 16 + "-geheim-sleutel-voor-audit-0123456789"

@@ -90,7 +90,7 @@ def test_backup_under_concurrent_ingest_restores_whole_runs_only(
     while len(done) < 2 and worker.is_alive():
         time.sleep(0.05)
     was_running = worker.is_alive()
-    backup = tmp_path / "vis.backup"
+    backup = tmp_path / "vis.ops.backup"
     result = vis(["backup", str(backup)], db_url)
     worker.join(timeout=300)
     assert not errors, errors

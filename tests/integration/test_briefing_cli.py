@@ -11,9 +11,9 @@ import pytest
 from clirun import CliResult, run_vis
 from sqlalchemy import Engine, select
 
-from vis.briefing_store import load_incidents, read_briefing, store_briefing
 from vis.db.schema import briefings
 from vis.settings import PROJECT_ROOT
+from vis.store.briefing_store import load_incidents, read_briefing, store_briefing
 
 
 def vis(*args: str, db_url: str, cwd: Path) -> CliResult:

@@ -8,9 +8,9 @@ from pathlib import Path
 from clirun import CliResult, run_vis
 from sqlalchemy import Engine, func, select, text
 
-from vis import audit
 from vis.db.migrate import head_revision
 from vis.db.schema import audit_log
+from vis.security import audit
 from vis.settings import PROJECT_ROOT
 
 

@@ -15,7 +15,6 @@ from sqlalchemy import Engine, func, insert, inspect, select, update
 from briefing.evaluation.indicators import indicator_table
 from briefing.evaluation.params import Period, Targets
 from ingest.runner import build_context, ingest_file
-from vis import audit
 from vis.db.schema import (
     audit_anchor,
     audit_log,
@@ -25,9 +24,10 @@ from vis.db.schema import (
     ingest_runs,
     quarantine,
 )
-from vis.evaluation_store import category_groups, grid_of, load_evaluation_data
-from vis.retention import COMPACTED, purge
+from vis.ops.retention import COMPACTED, purge
+from vis.security import audit
 from vis.settings import PROJECT_ROOT, load_settings
+from vis.store.evaluation_store import category_groups, grid_of, load_evaluation_data
 
 NOW = dt.datetime.now(dt.UTC)
 OLD, RECENT = NOW - dt.timedelta(days=400), NOW - dt.timedelta(days=300)

@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import Engine, insert, select
 
 from vis.db.schema import briefings, patrol_visits
-from vis.retention import format_report, purge
+from vis.ops.retention import format_report, purge
 from vis.settings import load_settings
 
 

@@ -13,8 +13,8 @@ import pytest
 from pypdf import PdfReader
 
 from vis.areas import load_areas
-from vis.briefing_pdf import briefing_pdf
 from vis.geo import Grid
+from vis.reports.briefing_pdf import briefing_pdf
 from vis.settings import PROJECT_ROOT, Settings, load_settings
 
 

@@ -8,7 +8,7 @@ import math
 import pandas as pd
 
 from vis import display
-from vis.status import format_status
+from vis.ops.status import format_status
 
 
 def test_moments_are_local_dutch_time_without_seconds_or_offset() -> None:

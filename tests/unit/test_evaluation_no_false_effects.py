@@ -29,8 +29,8 @@ from briefing.evaluation.record import briefing_record
 from briefing.evaluation.report import EvaluationData, evaluate_pilot
 from briefing.evaluation.wdd import CLASSIC, WEIGHTED, choose_wdd, explain_wdd, wdd, weighted_wdd
 from vis.areas import load_areas
-from vis.evaluation_export import export_report
 from vis.geo import Grid
+from vis.reports.evaluation_export import export_report
 from vis.settings import load_settings
 
 # --- one p-value convention, agreeing with the interval -----------------------------------------

@@ -23,8 +23,8 @@ from briefing.evaluation.dosage import dosage_summary, dosage_table
 from briefing.evaluation.indicators import indicator_table, outside_table
 from briefing.evaluation.params import CategoryGroups, OutsideFigure, Period, Targets
 from briefing.evaluation.record import briefing_record
-from vis.evaluation_export import neutralise
 from vis.geo import Grid
+from vis.reports.evaluation_export import neutralise
 
 ROOT = Path(__file__).resolve().parents[2]
 GROUPS = CategoryGroups(

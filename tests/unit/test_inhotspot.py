@@ -72,7 +72,7 @@ def test_the_record_the_evaluation_page_and_the_backtest_count_the_same_edge_poi
     from briefing.backtest import hit_rate_and_pai
     from briefing.evaluation.record import briefing_record
     from vis.pages.evaluation import hits_per_briefing
-    from vis.queries import BriefingRow
+    from vis.store.queries import BriefingRow
 
     start = dt.datetime(2017, 3, 14, 18, tzinfo=dt.UTC)
     end = start + dt.timedelta(hours=8)

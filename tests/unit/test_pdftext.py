@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vis.pdftext import latin1
+from vis.reports.pdftext import latin1
 
 
 def test_typographic_symbols_get_their_plain_spelling() -> None:

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import Engine, select
 
 from ingest.scheduler import DAILY_PURGE, build_scheduler, next_run_times, purge_trigger
-from vis import audit
 from vis.db.schema import audit_log
+from vis.security import audit
 from vis.services.jobs import daily_purge_job, scheduled_jobs
 from vis.settings import ScheduleSettings, Settings
 

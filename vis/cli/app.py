@@ -9,7 +9,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from vis.errors import VisError
-from vis.roles import ROLES
+from vis.security.roles import ROLES
 
 if TYPE_CHECKING:
     from vis.settings import Settings
@@ -31,7 +31,7 @@ def _password() -> str:
 
 def cmd_user_add(settings: Settings, args: argparse.Namespace) -> int:
     from vis.app_settings import load_app_settings
-    from vis.auth import AuthError, add_user
+    from vis.security.auth import AuthError, add_user
     from vis.services.engines import ready_engine
 
     app = load_app_settings()

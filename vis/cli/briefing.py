@@ -29,8 +29,8 @@ def rules_errors() -> tuple[type[Exception], ...]:
 def briefing_pdf_bytes(settings: Settings, contents: list[dict[str, Any]]) -> bytes:
     """The stored briefings as the printed document (the same as the app's PDF download)."""
     from vis.areas import load_areas
-    from vis.briefing_pdf import briefing_pdf
     from vis.geo import AreaFileError
+    from vis.reports.briefing_pdf import briefing_pdf
 
     try:
         areas = load_areas(settings)
@@ -58,9 +58,9 @@ def _output(settings: Settings, contents: list[dict[str, Any]], fmt: str, single
 
 @failing_on(rules_errors, status=EXIT_USAGE)
 def cmd_briefing(settings: Settings, args: argparse.Namespace) -> int:
-    from vis.briefing_store import read_briefing
     from vis.services.briefings import build_briefings, rules_setup
     from vis.services.engines import ready_engine
+    from vis.store.briefing_store import read_briefing
 
     setup = rules_setup(settings)
     names = [s.name for s in setup.shifts]

@@ -133,8 +133,8 @@ def cmd_ingest_file(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
+    from vis.ops.status import collect_status, format_status
     from vis.services.engines import ready_engine
-    from vis.status import collect_status, format_status
 
     engine = ready_engine(settings)
     try:

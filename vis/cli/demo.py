@@ -27,8 +27,8 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from vis.demo.feed import local_today
     from vis.demo.live import live_params, prepare_home
     from vis.demo.setup import demo_database_url, prepare_demo, start_feed
+    from vis.ops.status import collect_status
     from vis.settings import load_settings
-    from vis.status import collect_status
 
     pinned = args.today
     clock = (lambda: pinned) if pinned else local_today

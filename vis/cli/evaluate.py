@@ -144,7 +144,7 @@ def cmd_evaluate(settings: Settings, args: argparse.Namespace) -> int:
         print(f"vis: {' '.join(str(exc).split())}", file=sys.stderr)
         return EXIT_USAGE
     if args.export:
-        from vis.evaluation_export import ExportError, export_report
+        from vis.reports.evaluation_export import ExportError, export_report
 
         try:
             written = export_report(report, Path(args.export))
@@ -164,7 +164,7 @@ def _cmd_scans(settings: Settings, args: argparse.Namespace) -> int:
 
     as_of, scans = run_area_scans(settings)
     if args.export:
-        from vis.evaluation_export import ExportError, export_area_scans
+        from vis.reports.evaluation_export import ExportError, export_area_scans
 
         try:
             written = export_area_scans(scans, Path(args.export), as_of)

@@ -25,7 +25,7 @@ def operator() -> str:
 
 def backup_errors() -> tuple[type[Exception], ...]:
     """A backup that cannot be written or restored."""
-    from vis.backup import BackupError
+    from vis.ops.backup import BackupError
 
     return (BackupError,)
 
@@ -33,8 +33,8 @@ def backup_errors() -> tuple[type[Exception], ...]:
 def _audit_if_current(settings: Settings, action: str, target: str, **detail: Any) -> bool:
     """Audit ``action`` when the database is at the current schema version (a backup taken before
     `vis init` migrates, or a restored older backup, has no current audit tables yet)."""
-    from vis import audit
     from vis.db.migrate import current_revision, head_revision
+    from vis.security import audit
     from vis.services.engines import build_engine
 
     engine = build_engine(settings)
@@ -49,8 +49,8 @@ def _audit_if_current(settings: Settings, action: str, target: str, **detail: An
 
 @failing_on(backup_errors)
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
-    from vis.backup import backup
     from vis.db.engine import FileAccess
+    from vis.ops.backup import backup
 
     result = backup(
         settings.database_url(),
@@ -65,8 +65,8 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
 
 @failing_on(backup_errors)
 def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
-    from vis.backup import restore
     from vis.db.engine import FileAccess
+    from vis.ops.backup import restore
 
     result = restore(
         settings.database_url(),
@@ -82,7 +82,7 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_purge(settings: Settings, args: argparse.Namespace) -> int:
-    from vis.retention import format_report, purge
+    from vis.ops.retention import format_report, purge
     from vis.services.engines import ready_engine
 
     engine = ready_engine(settings)
@@ -106,7 +106,7 @@ def _guarantee(keyed: bool) -> str:
 
 
 def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
-    from vis.audit import AuditKeyError, verify_chain
+    from vis.security.audit import AuditKeyError, verify_chain
     from vis.services.engines import ready_engine
 
     engine = ready_engine(settings)
@@ -134,8 +134,8 @@ def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_audit_seal(settings: Settings, args: argparse.Namespace) -> int:
-    from vis.audit import AuditKeyError, audit_key, seal
     from vis.db.engine import WRITE_LOCK
+    from vis.security.audit import AuditKeyError, audit_key, seal
     from vis.services.engines import ready_engine
 
     try:

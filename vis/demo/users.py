@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, select
 
-from vis.auth import add_user
 from vis.db.schema import users
+from vis.security.auth import add_user
 
 #: (username, role, password). Only for the demo database on this machine; never use elsewhere.
 DEMO_USERS: tuple[tuple[str, str, str], ...] = (

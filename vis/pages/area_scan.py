@@ -27,7 +27,7 @@ SCANS_KEY = "vis_area_scans"
 
 
 def export_bytes(scans: list[AreaScan], as_of: dt.date, fmt: str) -> bytes:
-    from vis.evaluation_export import export_area_scans
+    from vis.reports.evaluation_export import export_area_scans
 
     with tempfile.TemporaryDirectory(prefix="vis-export-") as folder:
         return export_area_scans(scans, Path(folder) / f"scans.{fmt}", as_of).read_bytes()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from vis.audit import verify_chain
 from vis.pages.common import local, require, resources, tr
-from vis.queries import audit_actions, audit_rows
+from vis.security.audit import verify_chain
+from vis.store.queries import audit_actions, audit_rows
 
 
 def main() -> None:

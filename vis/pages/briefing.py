@@ -6,7 +6,6 @@ from functools import partial
 
 import streamlit as st
 
-from vis.briefing_pdf import briefing_pdf
 from vis.pages import briefing_parts as parts
 from vis.pages.common import (
     PRINT_CSS,
@@ -20,7 +19,8 @@ from vis.pages.common import (
 from vis.pages.download import download_button
 from vis.pages.maps import show_map, spot_areas
 from vis.pages.shifts import next_shift, pick_briefing
-from vis.queries import freshness
+from vis.reports.briefing_pdf import briefing_pdf
+from vis.store.queries import freshness
 
 
 def main() -> None:

@@ -13,9 +13,9 @@ import streamlit as st
 
 from briefing.reasons import nl_number
 from briefing.since_last import kpi_rows
-from vis import audit
 from vis.pages.common import Resources, category_labels, local, log, md, tr
-from vis.queries import BriefingRow, incident_detail
+from vis.security import audit
+from vis.store.queries import BriefingRow, incident_detail
 
 #: Colour of a tile's mark: more incidents than usual is bad news (red).
 _COLOURS: dict[str, Literal["red", "green", "off"]] = {

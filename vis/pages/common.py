@@ -18,13 +18,13 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 from sqlalchemy import Engine
 
-from vis import audit
 from vis.app_settings import AppSettings, load_app_settings
-from vis.auth import User
 from vis.geo import AreaIndex
 from vis.i18n import t
-from vis.queries import Freshness
+from vis.security import audit
+from vis.security.auth import User
 from vis.settings import Settings, load_settings
+from vis.store.queries import Freshness
 
 USER_KEY = "vis_user"
 LANG_KEY = "vis_lang"
@@ -137,7 +137,7 @@ def still_allowed(user: User) -> bool:
     """For widget callbacks, which Streamlit runs before the script and so before the shell's
     checks: the session is still logged in as ``user`` and the account still allows it
     (not disabled, locked, given another role or logged out everywhere)."""
-    from vis.auth import session_still_valid
+    from vis.security.auth import session_still_valid
 
     if current_user() != user:
         return False

@@ -2,9 +2,11 @@
 
 The pages never give file bytes to ``st.download_button`` (Streamlit would serve them from
 ``/media/<hash>`` to anyone who has the URL, without login or audit). :func:`download_button`
-draws a button; its click issues a grant (:func:`vis.downloads.issue`, bound to this session,
+draws a button; its click issues a grant (:func:`vis.security.downloads.issue`, bound to this
+session,
 user, role and browser) and shows a link to the audited route of :mod:`vis.web`, valid once and
-for :data:`vis.downloads.GRANT_TTL` seconds. The file is built, and audited, when the link is
+for :data:`vis.security.downloads.GRANT_TTL` seconds. The file is built, and audited, when the link
+is
 fetched.
 """
 
@@ -16,8 +18,8 @@ from typing import Any
 
 import streamlit as st
 
-from vis import downloads
 from vis.pages.common import client_id, current_user, h, resources, tr
+from vis.security import downloads
 
 #: Session-state keys of the links shown start with this.
 LINK_KEY = "vis_dl_"

@@ -20,10 +20,10 @@ from shapely.geometry import shape
 
 from briefing.inhotspot import cells_shape, in_hotspot
 from vis import display
-from vis.evaluation_store import grid_of
 from vis.geo import Grid, from_wgs84
 from vis.pages.common import require, resources, shift_labels, tr
-from vis.queries import BriefingRow, briefings_since, incident_points, visits_for
+from vis.store.evaluation_store import grid_of
+from vis.store.queries import BriefingRow, briefings_since, incident_points, visits_for
 
 
 def _shape(spot: dict[str, Any], grid: Grid, crs: str) -> shapely.Geometry | None:
@@ -92,7 +92,7 @@ def record() -> None:
     with res.engine.connect() as conn:
         rows = briefings_since(conn, res.municipality, (now - dt.timedelta(days=days)).date())
         if not rows:
-            from vis.queries import latest_briefing
+            from vis.store.queries import latest_briefing
 
             last = latest_briefing(conn, res.municipality)
             if last is not None:  # an archive (e.g. the demo) ends before today

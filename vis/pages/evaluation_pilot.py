@@ -58,7 +58,7 @@ def shown(frame: pd.DataFrame) -> pd.DataFrame:
 
 def export_bytes(report: PilotReport, fmt: str) -> bytes:
     """The report exported as ``fmt`` (csv, xlsx or pdf), via a temporary file."""
-    from vis.evaluation_export import export_report
+    from vis.reports.evaluation_export import export_report
 
     with tempfile.TemporaryDirectory(prefix="vis-export-") as folder:
         path = export_report(report, Path(folder) / f"pilot.{fmt}")
@@ -239,7 +239,7 @@ def save_pilot(res: Resources, config: PilotConfig | None, raw: dict[str, Any]) 
     data["pilot"] = [*pilots, raw]
     known = [c.key for c in res.settings.categories]
     new = parse_pilots(data, known_categories=known)
-    from vis.evaluation_store import load_areas
+    from vis.store.evaluation_store import load_areas
 
     with res.engine.connect() as conn:
         wijken = load_areas(conn, res.municipality, dt.date.today().year)["code"]

@@ -1,6 +1,7 @@
 """The login page: the only thing a visitor sees before logging in (no data, no map).
 
-Local logins go through :func:`vis.auth_login.attempt_login` (throttling and lockout per client
+Local logins go through :func:`vis.security.auth_login.attempt_login` (throttling and lockout per
+client
 address and per user, audited). A login renews the session: every key of the session state from
 before it is dropped, except the chosen language (:func:`renew_session`); logout does the same.
 """
@@ -13,11 +14,6 @@ from typing import Any
 
 import streamlit as st
 
-from vis import audit
-from vis.auth import User
-from vis.auth_login import LoginPolicy, attempt_login
-from vis.auth_throttle import client_key
-from vis.downloads import BROWSER_COOKIE, browser_hash
 from vis.pages.common import (
     ACTIVE_KEY,
     LANG_KEY,
@@ -29,6 +25,11 @@ from vis.pages.common import (
     resources,
     tr,
 )
+from vis.security import audit
+from vis.security.auth import User
+from vis.security.auth_login import LoginPolicy, attempt_login
+from vis.security.auth_throttle import client_key
+from vis.security.downloads import BROWSER_COOKIE, browser_hash
 
 
 def auth_secrets() -> Mapping[str, Any] | None:
@@ -68,7 +69,7 @@ def client_address() -> str:
     return client_key(ip if isinstance(ip, str) else None)
 
 
-#: The hash of the browser cookie the session was logged in with (:mod:`vis.downloads`).
+#: The hash of the browser cookie the session was logged in with (:mod:`vis.security.downloads`).
 BROWSER_KEY = "vis_browser_hash"
 
 

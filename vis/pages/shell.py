@@ -13,9 +13,6 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from vis import audit
-from vis.auth import User, end_sessions, oidc_user, session_still_valid
-from vis.downloads import revoke_session
 from vis.pages import audit_log, briefing, evaluation, login, status, tablet, users
 from vis.pages.common import (
     ACTIVE_KEY,
@@ -27,6 +24,9 @@ from vis.pages.common import (
     resources,
     tr,
 )
+from vis.security import audit
+from vis.security.auth import User, end_sessions, oidc_user, session_still_valid
+from vis.security.downloads import revoke_session
 
 VIEW_KEY = "vis_viewed_page"
 LOGIN_PATH = "login"

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from vis.pages.common import resources, shift_labels, tr
-from vis.queries import BriefingRow, briefing_for, latest_briefing
 from vis.settings import ShiftSettings
+from vis.store.queries import BriefingRow, briefing_for, latest_briefing
 
 
 def shift_bounds(

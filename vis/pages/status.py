@@ -14,10 +14,10 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from vis import display
+from vis.ops.status import last_runs, source_freshness
 from vis.pages.common import freshness_banner, require, resources, tr
 from vis.pages.download import download_button
-from vis.queries import freshness, quarantine_count, quarantine_rows
-from vis.status import last_runs, source_freshness
+from vis.store.queries import freshness, quarantine_count, quarantine_rows
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

@@ -12,7 +12,6 @@ from typing import Any
 
 import streamlit as st
 
-from vis.auth import User
 from vis.pages.briefing_parts import spot_categories, spot_title
 from vis.pages.common import (
     TABLET_CSS,
@@ -29,7 +28,8 @@ from vis.pages.common import (
 )
 from vis.pages.maps import route_link, show_map, spot_areas
 from vis.pages.shifts import current_or_next_shift, pick_briefing
-from vis.queries import BriefingRow, record_visit, visits_for
+from vis.security.auth import User
+from vis.store.queries import BriefingRow, record_visit, visits_for
 
 #: A second tap on the same hotspot within this many seconds is not a second visit.
 DEBOUNCE_S = 30.0

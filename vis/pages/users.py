@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from vis import audit, display
-from vis.auth import ROLES, AuthError, add_user, set_disabled
+from vis import display
 from vis.pages.common import log, md, require, resources, tr
-from vis.queries import user_rows
+from vis.security import audit
+from vis.security.auth import ROLES, AuthError, add_user, set_disabled
+from vis.store.queries import user_rows
 
 
 def main() -> None:

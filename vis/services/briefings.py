@@ -19,9 +19,9 @@ from briefing.grid import Frame
 from briefing.history import History, prepare, scoring_grid
 from briefing.params import Rules, ShiftDef, load_rules, rules_version
 from vis.areas import load_areas
-from vis.briefing_store import load_incidents, store_briefing
 from vis.geo import AreaFileError, Grid
 from vis.settings import RULES_FILE, Settings
+from vis.store.briefing_store import load_incidents, store_briefing
 
 
 @dataclass(frozen=True)

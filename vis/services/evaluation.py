@@ -39,7 +39,7 @@ def evaluate_on(
 ) -> PilotReport:
     """:func:`run_evaluation` on an open connection (the app passes its own engine's)."""
     from vis.areas import gebieden
-    from vis.evaluation_store import category_groups, grid_of, load_evaluation_data
+    from vis.store.evaluation_store import category_groups, grid_of, load_evaluation_data
 
     config = config or pilot_config(settings)
     pilot = config.pilot(name)
@@ -56,7 +56,7 @@ def scans_on(
 ) -> tuple[dt.date, list[AreaScan]]:
     """The area scan of every gebied up to ``as_of`` (default: the last day with data, else
     today): three years of incidents are read, for the 24-month trend and the year before."""
-    from vis.evaluation_store import (
+    from vis.store.evaluation_store import (
         category_groups,
         data_until,
         grid_of,

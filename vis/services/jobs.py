@@ -14,8 +14,9 @@ log = logging.getLogger("ingest.scheduler")
 
 
 def daily_purge_job(settings: Settings, engine: Engine) -> None:
-    """Apply the retention periods (:mod:`vis.retention`); the purge logs itself in the audit."""
-    from vis.retention import purge
+    """Apply the retention periods (:mod:`vis.ops.retention`); the purge logs itself in the
+    audit."""
+    from vis.ops.retention import purge
 
     report = purge(engine, settings, username="planner")
     log.info("daily purge: %s", report.counts())

@@ -2,7 +2,7 @@
 :class:`briefing.evaluation.report.EvaluationData` (SQLAlchemy Core, bound parameters only).
 
 Dates are local (the municipality's time zone): an incident belongs to the day its window
-began. Incidents that retention has reduced (``incident_stats``, :mod:`vis.retention`) come back
+began. Incidents that retention has reduced (``incident_stats``, :mod:`vis.ops.retention`) come back
 as one row per counted incident on the first day of their month, at the centre of their grid cell,
 without street, and with ``reduced`` True (detail rows have False): figures over whole months are
 the same before and after a purge, and a statistic over part of such a month can tell.

@@ -8,7 +8,7 @@ SQLite
 
     The restore first copies and checks PATH into a temporary file beside the database; a backup
     whose schema, triggers, views or version differ from what VIS creates is refused
-    (:mod:`vis.backup_check`). A missing
+    (:mod:`vis.ops.backup_check`). A missing
     database file is then replaced by it (rename). An existing one is overwritten through the
     backup API into a connection on it: that takes SQLite's write lock, respects the WAL and other
     processes' connections, and commits the whole copy or nothing (renaming a file under open
@@ -133,7 +133,7 @@ def backup_sqlite(
 def restore_sqlite(
     url: URL, source: Path, busy_timeout_ms: int, files: FileAccess = OWNER_ONLY
 ) -> BackupResult:
-    from vis.backup_check import check_sqlite
+    from vis.ops.backup_check import check_sqlite
 
     db = sqlite_file(url)
     if not source.is_file():
@@ -244,7 +244,7 @@ def backup_postgresql(url: URL, target: Path, files: FileAccess = OWNER_ONLY) ->
 def restore_postgresql(url: URL, source: Path) -> BackupResult:
     if not source.is_file():
         raise BackupError(f"backup niet gevonden: {source}")
-    from vis.backup_check import pg_archive_revision
+    from vis.ops.backup_check import pg_archive_revision
 
     env = pg_environment(url)
     _run(["pg_restore", "-l", str(source)], env, "controle van de backup")

@@ -1,4 +1,5 @@
-"""Login throttling and lockout per client address (the per-user lockout is in :mod:`vis.auth`).
+"""Login throttling and lockout per client address (the per-user lockout is in
+:mod:`vis.security.auth`).
 
 Per client address:
 

@@ -7,8 +7,8 @@ a row of ``users`` (created with ``vis user add NAME --role ROLE --oidc``), whic
 Timing: :func:`check_password` verifies exactly one argon2 hash on every call: the user's own for
 known (also disabled and locked) users, a dummy hash for unknown and OIDC-only ones, so the answer
 time does not tell which usernames exist. argon2's verify compares in constant time. Throttling
-and lockout per client address are in :mod:`vis.auth_throttle`, the app's login in
-:mod:`vis.auth_login`.
+and lockout per client address are in :mod:`vis.security.auth_throttle`, the app's login in
+:mod:`vis.security.auth_login`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from vis.db.schema import users
-from vis.roles import ROLES
+from vis.security.roles import ROLES
 
 #: Stored instead of a hash for users who log in only through OIDC: no password matches it.
 OIDC_ONLY = "!oidc"
@@ -318,7 +318,8 @@ def authenticate(
 ) -> LoginResult:
     """Check a local login; counts failures and locks the account after ``max_failed`` in a row.
 
-    Without throttling per client: the app logs in through :func:`vis.auth_login.attempt_login`.
+    Without throttling per client: the app logs in through
+    :func:`vis.security.auth_login.attempt_login`.
     """
     check = check_password(engine, username, password)
     with engine.begin() as conn:

@@ -2,9 +2,10 @@
 
 :func:`attempt_login` runs in three steps:
 
-1. under the write lock, the client's attempt is counted or refused (:func:`vis.auth_throttle.
+1. under the write lock, the client's attempt is counted or refused
+(:func:`vis.security.auth_throttle.
    reserve`); a refusal is audited and costs no password check;
-2. the password is checked outside any transaction (one argon2 verify, :func:`vis.auth.
+2. the password is checked outside any transaction (one argon2 verify, :func:`vis.security.auth.
    check_password`), so the lock is not held for its 30 ms;
 3. under the write lock, the user's row and the client's count are settled and the failure, and a
    lockout of the user or of the client, are audited: a lockout commits with its audit entry.
@@ -21,11 +22,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine
 
-from vis import audit
 from vis.app_settings import AppSettings
-from vis.auth import User, check_password, settle_login
-from vis.auth_throttle import ClientPolicy, reserve, settle
 from vis.db.engine import WRITE_LOCK
+from vis.security import audit
+from vis.security.auth import User, check_password, settle_login
+from vis.security.auth_throttle import ClientPolicy, reserve, settle
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,8 @@ class LoginPolicy:
 @dataclass(frozen=True)
 class Attempt:
     """The outcome. ``reason``: ok, unknown, wrong_password, locked, disabled, oidc_only (from
-    :func:`vis.auth.settle_login`), or client_busy / client_throttled / client_locked (refused
+    :func:`vis.security.auth.settle_login`), or client_busy / client_throttled / client_locked
+    (refused
     unchecked)."""
 
     user: User | None
@@ -78,7 +80,8 @@ def attempt_login(
     now: dt.datetime | None = None,
 ) -> Attempt:
     """One login attempt of ``username`` from the client with throttling key ``client``
-    (:func:`vis.auth_throttle.client_key`); ``audit_client`` goes into the audit entries."""
+    (:func:`vis.security.auth_throttle.client_key`); ``audit_client`` goes into the audit
+    entries."""
     now = now or dt.datetime.now(dt.UTC)
     name = username.strip()[:100]
     with _writing(engine) as conn:

@@ -20,7 +20,7 @@ from briefing.evaluation.areascan import AreaScan
 from briefing.evaluation.explain import nl_number, nl_p
 from briefing.evaluation.indicators import wide
 from briefing.evaluation.report import PilotReport
-from vis.pdftext import latin1
+from vis.reports.pdftext import latin1
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = ("csv", "xlsx", "pdf")

@@ -2,9 +2,9 @@
 
 Both the Briefing page's download and `vis briefing --format pdf` call :func:`briefing_pdf` with
 the stored briefing content, so they carry the same text. A page holds the map (numbered
-hotspots and their streets: :mod:`vis.briefing_map`), the shift's priorities, each hotspot's
+hotspots and their streets: :mod:`vis.reports.briefing_map`), the shift's priorities, each hotspot's
 reasons and actions, what happened since the last briefing and the notes. Only black, white and
-greys; core fonts (Latin-1: :mod:`vis.pdftext`); no links, scripts or outside resources.
+greys; core fonts (Latin-1: :mod:`vis.reports.pdftext`); no links, scripts or outside resources.
 When a briefing's text does not fit at the normal size, the page is laid out again smaller.
 """
 
@@ -24,9 +24,9 @@ from shapely.geometry import shape
 from briefing.inhotspot import cells_shape
 from briefing.reasons import nl_number
 from briefing.since_last import kpi_rows
-from vis.briefing_map import MapArea, MapSpot, draw_map
 from vis.geo import AreaIndex, Grid, from_wgs84
-from vis.pdftext import latin1
+from vis.reports.briefing_map import MapArea, MapSpot, draw_map
+from vis.reports.pdftext import latin1
 from vis.settings import Settings
 
 #: Font sizes tried in turn until a briefing fits on one page (the last one may overflow).

@@ -14,7 +14,8 @@ commits with it:
   deleted; the days that successful ones covered are kept as one compacted ledger row per source
   and consecutive span (``location`` says so), so that catch-up does not fetch them again;
 * audit entries older than ``retention.audit_days`` are deleted with an anchor (``audit_anchor``)
-  that holds the hash of the last one removed, from which :func:`vis.audit.verify_chain` starts.
+  that holds the hash of the last one removed, from which :func:`vis.security.audit.verify_chain`
+  starts.
   A chain that does not verify is not purged (the evidence stays); the purge entry says so.
 
 ``dry_run`` does all of this and rolls it back: the counts are exactly what a purge would do.
@@ -30,7 +31,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
-from vis import audit
 from vis.db.engine import WRITE_LOCK
 from vis.db.schema import (
     audit_anchor,
@@ -43,6 +43,7 @@ from vis.db.schema import (
     quarantine,
 )
 from vis.geo import Grid
+from vis.security import audit
 from vis.settings import Settings
 
 PURGE = "purge"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import shapely
 from fpdf import FPDF
 
-from vis.pdftext import latin1
+from vis.reports.pdftext import latin1
 
 #: The map shows at least this many metres across, and this much room around the hotspots.
 MIN_SPAN_M = 2500.0

@@ -13,7 +13,7 @@ PostgreSQL
     constraints, indexes, defaults, comments and data, of tables VIS knows; no trigger, view,
     function, rule, policy or extension. The ``alembic_version`` row must be a revision of VIS.
 
-Each refusal is one line (Dutch) for the operator: :class:`vis.backup.BackupError`.
+Each refusal is one line (Dutch) for the operator: :class:`vis.ops.backup.BackupError`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from vis.backup import BackupError
+from vis.ops.backup import BackupError
 
 
 def known_revisions() -> set[str]:

@@ -129,7 +129,7 @@ def entry_hash(
 
 
 def anchor_mac(key: bytes, last_id: int, last_hash: str, purged: int, at: dt.datetime) -> str:
-    """The HMAC of a retention anchor (:mod:`vis.retention`)."""
+    """The HMAC of a retention anchor (:mod:`vis.ops.retention`)."""
     text_ = f"{last_id}|{last_hash}|{purged}|{_utc(at).isoformat(timespec='microseconds')}"
     return hmac.new(key, text_.encode("utf-8"), hashlib.sha256).hexdigest()
 
@@ -199,7 +199,7 @@ def append_in(
 def chain_start(conn: Connection, key: bytes | None = None) -> tuple[int, str]:
     """Where the chain starts: (id of the last purged entry, its hash), or (0, GENESIS).
 
-    A retention purge (:mod:`vis.retention`) deletes the oldest entries and records an anchor
+    A retention purge (:mod:`vis.ops.retention`) deletes the oldest entries and records an anchor
     (``audit_anchor``) in the same transaction; the first remaining entry's ``prev_hash`` is the
     anchor's hash, so the rest of the chain still verifies and a later deletion still shows.
     """

@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, func, insert, select
 
-from vis import audit
 from vis.db.engine import WRITE_LOCK
 from vis.db.schema import (
     areas,
@@ -26,6 +25,7 @@ from vis.db.schema import (
     quarantine,
     users,
 )
+from vis.security import audit
 
 
 @dataclass(frozen=True)

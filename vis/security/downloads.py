@@ -10,7 +10,8 @@ it), and the roles that may have the file. The page then shows a link to
   :data:`GRANT_TTL` seconds;
 * the request must carry the same browser cookie;
 * at that moment the session must still be open and logged in as the same user, with a role that
-  may have the file, and the account must still be valid (:func:`vis.auth.session_still_valid`);
+  may have the file, and the account must still be valid
+  (:func:`vis.security.auth.session_still_valid`);
 * only then is the file built (the grant holds a function, not bytes), and its ``download`` audit
   entry written, before a byte is sent. A file that cannot be audited is not sent.
 

@@ -1,0 +1,1 @@
+"""Operations: backup and restore (and their checks), retention, the system's status."""
