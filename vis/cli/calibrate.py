@@ -47,7 +47,7 @@ def format_calibration(stored: StoredCalibration) -> str:
         f"Uitkomst: {REASONS.get(stored.reason, stored.reason)}.",
         f"Afstemming: {tun['origins']} briefingdagen {tun['first_origin']} t/m "
         f"{tun['last_origin']} (elke dienst), {tun['targets']} doelen; validatie: "
-        f"{val['origins']} dagen {val['first_origin']} t/m {val['last_origin']}, "
+        f"{val['origins']} briefingdagen {val['first_origin']} t/m {val['last_origin']}, "
         f"{val['targets']} doelen.",
         "Maat: treffers van de hotspots / treffers van de telling van 365 dagen op dezelfde "
         "oppervlakte en hetzelfde rooster.",
