@@ -142,3 +142,11 @@ def test_calibrate_without_enough_history_says_so(db_url: str, tmp_path: Path) -
     assert result.returncode == 1
     assert result.stderr.startswith("vis: kalibratie tot en met 2017-06-30 niet mogelijk")
     assert result.stdout == ""
+
+
+def test_calibrate_refuses_a_day_that_has_not_passed(db_url: str, tmp_path: Path) -> None:
+    cfg = config(tmp_path / "config")
+    assert vis("init", db_url=db_url, cfg=cfg).returncode == 0
+    tomorrow = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
+    result = vis("calibrate", "--until", tomorrow.isoformat(), db_url=db_url, cfg=cfg)
+    assert result.returncode == 2 and "nog niet voorbij" in result.stderr

@@ -38,10 +38,15 @@ def run_calibration(
     created_by: str = "vis",
     progress: Callable[[int, int], None] | None = None,
 ) -> StoredCalibration:
-    """Calibrate on the history up to and including ``until`` (default: yesterday), store it
-    as the next version and return it. Only incidents known before the day after ``until``
-    are read."""
-    plan = plan_for(settings, until or default_until(settings))
+    """Calibrate on the history up to and including ``until`` (default: yesterday; a day that
+    has not passed is refused), store it as the next version and return it. Only incidents
+    known before the day after ``until`` are read."""
+    yesterday = default_until(settings)
+    if until is not None and until > yesterday:
+        raise VisError(
+            f"--until {until} is nog niet voorbij: kies gisteren ({yesterday}) of eerder", status=2
+        )
+    plan = plan_for(settings, until or yesterday)
     setup = rules_setup(settings)  # the rules file itself: the defaults of the calibration
     rules = setup.rules
     cutoff = plan.cutoff(settings.schedule.timezone)
