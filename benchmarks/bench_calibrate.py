@@ -88,7 +88,8 @@ def bench_pure(n: int) -> None:
     import numpy as np
     from bench_briefing import GRID, SHIFTS, TZ
 
-    from briefing.calibrate import Plan, calibrate
+    from briefing.calibrate import calibrate
+    from briefing.calibration_params import Plan
     from briefing.history import prepare, scoring_grid
     from briefing.params import Rules
 

@@ -384,8 +384,8 @@ def rules_version(
 ) -> str:
     """``r<hash>``: a hash of the rules file's bytes, the code version and, when the rules were
     calibrated (``vis calibrate``), the active calibration's tag
-    (:func:`briefing.calibrate.calibration_tag`). Without a calibration the hash is the same as
-    before calibrations existed."""
+    (:func:`briefing.calibration_params.calibration_tag`). Without a calibration the hash is the
+    same as before calibrations existed."""
     digest = hashlib.sha256(rules_text)
     digest.update(b"\0")
     digest.update((code if code is not None else code_fingerprint()).encode())

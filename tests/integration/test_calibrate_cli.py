@@ -14,7 +14,7 @@ import pytest
 from clirun import CliResult, run_vis
 from sqlalchemy import Engine, func, insert, select
 
-from briefing.calibrate import Candidate
+from briefing.calibration_params import Candidate
 from briefing.params import rules_version
 from vis.db.engine import make_engine
 from vis.db.schema import calibrations, incidents

@@ -14,16 +14,13 @@ from briefing.aoristic import shift_window
 from briefing.calibrate import (
     Calibration,
     CalibrationError,
-    Candidate,
-    Plan,
-    SearchSpace,
     Tally,
     calibrate,
-    calibration_tag,
     decide,
     parts,
     pick_best,
 )
+from briefing.calibration_params import Candidate, Plan, SearchSpace, calibration_tag
 from briefing.grid import Frame
 from briefing.history import History, prepare
 from briefing.params import Rules, ShiftDef, rules_version

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from sqlalchemy import Engine
 
-from briefing.calibrate import CalibrationError, Plan, calibrate
+from briefing.calibrate import CalibrationError, calibrate
+from briefing.calibration_params import Plan
 from briefing.params import code_fingerprint
 from vis.errors import VisError
 from vis.services.briefings import load_history, rules_setup, study_cells

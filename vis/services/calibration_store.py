@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from briefing.calibrate import Calibration, Candidate, calibration_tag
+from briefing.calibrate import Calibration
+from briefing.calibration_params import Candidate, calibration_tag
 from vis.db.schema import calibrations
 
 
