@@ -33,6 +33,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Literal
 
 import numpy as np
@@ -205,6 +206,8 @@ def evaluate(
                 for c in candidates:
                     if c.long_term_half_life_days != half_life:
                         continue
+                    # only the total differs from the probe's scores, and only it and the
+                    # evidence decide the choice
                     scores = dataclasses.replace(p.scores, total=p.total(c, rules))
                     chosen = select_cells(scores, h.frame, rules.selection, study)
                     hits = float(in_hotspot_cells(target_cells, chosen).sum())
@@ -212,7 +215,7 @@ def evaluate(
                     tallies[c] = tallies[c].add(hits, naive_hits, int(chosen.size))
         if progress is not None:
             progress(done)
-    return Window(tuple(days), targets, tallies)
+    return Window(tuple(days), targets, MappingProxyType(tallies))
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from briefing.params import Rules
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Candidate:
     """The three calibrated parameters (keys as in ``rules.toml``)."""
 
