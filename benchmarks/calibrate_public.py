@@ -55,7 +55,7 @@ def main() -> int:
     shipped = load_rules(ROOT / "config" / "rules.toml")
     days = step_days(*HELD_OUT, args.every)
     lines = [
-        "| area | outcome (reason) | chosen | tuning × naive fine: rules.toml / best | "
+        "| area | outcome (reason) | best on tuning | tuning × naive fine: rules.toml / best | "
         "validation: rules.toml / best | held-out rules | VIS hits | × naive 125 m (95 % CI) "
         "| × naive fine (95 % CI) |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -77,11 +77,11 @@ def main() -> int:
             f"{tuning[tuple(r['defaults'].values())]:.3f} / {tuning[tuple(r['best'].values())]:.3f}"
         )
         val = f"{r['validation']['defaults']['ratio']:.3f} / {r['validation']['best']['ratio']:.3f}"
-        chosen = "/".join(f"{v:g}" for v in r["best"].values())
+        best = "/".join(f"{v:g}" for v in r["best"].values())
         for label, rules in (("rules.toml", shipped), ("best", result.best.apply(shipped))):
             report = run_equal_area(data.history, rules, days, data.study)
             lines.append(
-                f"| {area} | {r['outcome']} ({r['reason']}) | {chosen} | {tun} | {val} | "
+                f"| {area} | {r['outcome']} ({r['reason']}) | {best} | {tun} | {val} | "
                 f"{label} | {_row(report)} |"
             )
             print(lines[-1], file=sys.stderr)
