@@ -57,12 +57,14 @@ Outcome = Literal["calibrated", "defaults"]
 #: ``lost_validation`` (the best did not beat the defaults on the validation window) or
 #: ``not_measurable`` (the naive count caught nothing there, so no ratio).
 Reason = Literal["won_validation", "defaults_best", "lost_validation", "not_measurable"]
-#: Fewest targets a window must hold before a calibration is tried.
-MIN_TARGETS = {"tuning": 30, "validation": 10}
+#: Fewest targets the tuning and the validation window must hold for a calibration.
+MIN_TUNING_TARGETS = 30
+MIN_VALIDATION_TARGETS = 10
 
 
 class CalibrationError(ValueError):
-    """The history before the cut-off is too short or too thin to calibrate on."""
+    """The history before the cut-off is too short or too thin to calibrate on (the message is
+    Dutch: `vis calibrate` shows it)."""
 
 
 @dataclass(frozen=True)
@@ -281,8 +283,8 @@ def calibrate(
     cutoff_s = int(plan.cutoff(h.timezone).timestamp())
     tuning_days, validation_days = plan.origins(rules.backtest.horizon_days)
     if not tuning_days or not validation_days:
-        raise CalibrationError(
-            "the tuning or the validation window holds no briefing day: lengthen it"
+        raise CalibrationError(  # the message is shown to the operator: Dutch
+            "in de afstemmings- of de validatieperiode valt geen briefingdag: maak ze langer"
         )
     defaults = Candidate.of(rules)
     candidates = (space or SearchSpace()).candidates(rules)
@@ -295,18 +297,18 @@ def calibrate(
         return lambda done: report(offset + done, total)
 
     tuning = evaluate(h, rules, candidates, tuning_days, study, cutoff_s, step(0))
-    if tuning.targets < MIN_TARGETS["tuning"]:
+    if tuning.targets < MIN_TUNING_TARGETS:
         raise CalibrationError(
-            f"the tuning window holds {tuning.targets} targets, at least "
-            f"{MIN_TARGETS['tuning']} are needed"
+            f"de afstemmingsperiode heeft {tuning.targets} doelincidenten, er zijn er "
+            f"minstens {MIN_TUNING_TARGETS} nodig"
         )
     best = pick_best(tuning.tallies, defaults)
     pair = [best] if best == defaults else [best, defaults]
     validation = evaluate(h, rules, pair, validation_days, study, cutoff_s, step(len(tuning_days)))
-    if validation.targets < MIN_TARGETS["validation"]:
+    if validation.targets < MIN_VALIDATION_TARGETS:
         raise CalibrationError(
-            f"the validation window holds {validation.targets} targets, at least "
-            f"{MIN_TARGETS['validation']} are needed"
+            f"de validatieperiode heeft {validation.targets} doelincidenten, er zijn er "
+            f"minstens {MIN_VALIDATION_TARGETS} nodig"
         )
     outcome, reason, chosen = decide(best, defaults, validation.tallies)
     return Calibration(plan, outcome, reason, chosen, best, defaults, tuning, validation)

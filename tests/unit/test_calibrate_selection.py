@@ -146,7 +146,7 @@ def test_a_window_without_origins_is_refused() -> None:
     rules = Rules()
     h = history(incidents(n=50), rules)
     short = Plan(UNTIL, tuning_days=56, validation_days=5, every_days=6)
-    with pytest.raises(CalibrationError, match="no briefing day"):
+    with pytest.raises(CalibrationError, match="geen briefingdag"):
         calibrate(h, rules, short, study_of(h))
 
 
@@ -302,5 +302,5 @@ def test_a_calibration_reports_both_windows_and_is_deterministic() -> None:
 
 def test_too_few_targets_are_refused() -> None:
     rules = Rules()
-    with pytest.raises(CalibrationError, match="targets"):
+    with pytest.raises(CalibrationError, match="doelincidenten"):
         run(incidents(n=60), rules)
