@@ -379,9 +379,17 @@ def code_fingerprint() -> str:
     return f"{release}+{digest.hexdigest()[:12]}"
 
 
-def rules_version(rules_text: bytes, code: str | None = None) -> str:
-    """``rules-<hash>``: a hash of the rules file's bytes and the code version."""
+def rules_version(
+    rules_text: bytes, code: str | None = None, calibration: str | None = None
+) -> str:
+    """``r<hash>``: a hash of the rules file's bytes, the code version and, when the rules were
+    calibrated (``vis calibrate``), the active calibration's tag
+    (:func:`briefing.calibration_params.calibration_tag`). Without a calibration the hash is the
+    same as before calibrations existed."""
     digest = hashlib.sha256(rules_text)
     digest.update(b"\0")
     digest.update((code if code is not None else code_fingerprint()).encode())
+    if calibration is not None:
+        digest.update(b"\0calibration\0")
+        digest.update(calibration.encode())
     return f"r{digest.hexdigest()[:16]}"

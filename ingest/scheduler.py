@@ -56,6 +56,7 @@ log = logging.getLogger(__name__)
 
 DAILY_INGEST = "daily_ingest"
 DAILY_PURGE = "daily_purge"
+MONTHLY_CALIBRATION = "monthly_calibration"
 
 #: What one guarded firing came to. ``duplicate``: another process claimed it; ``skipped``: the
 #: job's lock was held; ``error``: the firing could not even be claimed (database unreachable).
@@ -122,6 +123,18 @@ def purge_trigger(schedule: ScheduleSettings) -> CronTrigger:
     hour = (at.hour + 12) % 24
     return CronTrigger(
         hour=3 if hour == 2 else hour, minute=at.minute, timezone=ZoneInfo(schedule.timezone)
+    )
+
+
+def calibration_trigger(schedule: ScheduleSettings) -> CronTrigger:
+    """The monthly calibration (``vis calibrate``): on ``calibrate_day`` at ``calibrate_at``
+    local time (the settings refuse the DST hour 02:00-03:00)."""
+    at = dt.time.fromisoformat(schedule.calibrate_at)
+    return CronTrigger(
+        day=schedule.calibrate_day,
+        hour=at.hour,
+        minute=at.minute,
+        timezone=ZoneInfo(schedule.timezone),
     )
 
 
@@ -252,7 +265,8 @@ def build_scheduler(
     """A BlockingScheduler (not started) with every job guarded by ``engine``'s claims and locks.
 
     Each job runs on the daily trigger (:func:`daily_trigger`) unless ``triggers`` names another;
-    the daily purge by default on :func:`purge_trigger`.
+    by default the daily purge on :func:`purge_trigger` and the monthly calibration on
+    :func:`calibration_trigger`.
     """
     schedule = settings.schedule
     triggers = dict(triggers or {})
@@ -269,8 +283,9 @@ def build_scheduler(
     }
     scheduler = BlockingScheduler(timezone=ZoneInfo(schedule.timezone), job_defaults=options)
     now = dt.datetime.now(dt.UTC)
+    own = {DAILY_PURGE: purge_trigger, MONTHLY_CALIBRATION: calibration_trigger}
     for name, func in jobs.items():
-        trigger = triggers.get(name) or (purge_trigger(schedule) if name == DAILY_PURGE else daily)
+        trigger = triggers.get(name) or (own[name](schedule) if name in own else daily)
         firing = _Firing(
             name=name,
             run=guarded(engine, name, func, schedule.lock_lease_s),

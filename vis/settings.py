@@ -15,7 +15,15 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -198,13 +206,26 @@ class ScheduleSettings(_Frozen):
     lock_lease_s: int = Field(
         7200, ge=60, description="How long a SQLite lock row holds before others may take it."
     )
+    calibrate_monthly: bool = Field(
+        True,
+        description="Re-run `vis calibrate` (up to yesterday) once a month, on `calibrate_day` "
+        "at `calibrate_at`; false: only by hand.",
+    )
+    calibrate_day: int = Field(
+        1, ge=1, le=28, description="Day of the month of the monthly calibration (1-28)."
+    )
+    calibrate_at: str = Field(
+        "06:30",
+        description="Local time (HH:MM) of the monthly calibration: after the daily ingest, so "
+        "that yesterday is in; not between 02:00 and 03:00.",
+    )
 
-    @field_validator("daily_ingest")
+    @field_validator("daily_ingest", "calibrate_at")
     @classmethod
-    def _outside_dst_hour(cls, v: str) -> str:
+    def _outside_dst_hour(cls, v: str, info: ValidationInfo) -> str:
         t = _parse_hhmm(v)
         if t.hour == 2:
-            raise ValueError("daily_ingest must lie outside 02:00-03:00 (DST changes)")
+            raise ValueError(f"{info.field_name} must lie outside 02:00-03:00 (DST changes)")
         return v
 
 
@@ -283,6 +304,27 @@ class SecuritySettings(_Frozen):
         return value
 
 
+class CalibrationSettings(_Frozen):
+    tuning_days: int = Field(
+        364,
+        ge=28,
+        description="Days of the tuning window of `vis calibrate`: the rule parameters are picked "
+        "by backtest on the briefing days in it (just before the validation window).",
+    )
+    validation_days: int = Field(
+        91,
+        ge=14,
+        description="Days of the validation window: the last days up to `--until`, never used "
+        "for picking; a calibration that does not beat `rules.toml` there keeps its values.",
+    )
+    every_days: int = Field(
+        6,
+        ge=1,
+        description="Days between two briefing days (origins) of the calibration's backtest; "
+        "every shift of such a day is scored. Not 7, so that the weekdays take turns.",
+    )
+
+
 class CategorySettings(_Frozen):
     key: str = Field(description="VIS category key, e.g. woninginbraak.")
     label: str = Field(description="Dutch label.")
@@ -339,6 +381,10 @@ class Settings(_Frozen):
     )
     security: SecuritySettings = Field(
         default_factory=SecuritySettings, description="Web server security (`vis serve`)."
+    )
+    calibration: CalibrationSettings = Field(
+        default_factory=CalibrationSettings,
+        description="Self-calibration of the hotspot rules (`vis calibrate`).",
     )
     categories: list[CategorySettings] = Field(
         default_factory=list, description="Category map, read from `ingest.categories_file`."

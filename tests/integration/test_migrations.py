@@ -27,3 +27,25 @@ def test_sqlite_runs_in_wal_mode_with_busy_timeout(tmp_path) -> None:
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 1234
     finally:
         engine.dispose()
+
+
+def test_0008_adds_the_calibrations_table_and_takes_it_away_again(db_url: str) -> None:
+    from alembic import command
+
+    from vis.db.migrate import alembic_config
+
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, "0007")
+        assert "calibrations" not in inspect(engine).get_table_names()
+        assert upgrade(engine, "0008") == "0008"
+        columns = {c["name"] for c in inspect(engine).get_columns("calibrations")}
+        assert columns == set(metadata.tables["calibrations"].columns.keys())
+        cfg = alembic_config()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0007")
+        assert "calibrations" not in inspect(engine).get_table_names()
+        assert current_revision(engine) == "0007"
+    finally:
+        engine.dispose()

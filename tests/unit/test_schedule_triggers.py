@@ -192,7 +192,11 @@ def test_default_jobs_bind_the_daily_ingest(engine: Engine) -> None:
     settings = Settings()
     jobs = default_jobs(settings, engine)
     assert list(jobs) == [DAILY_INGEST]
-    assert list(scheduled_jobs(settings, engine)) == [DAILY_INGEST, "daily_purge"]  # issue 7
+    assert list(scheduled_jobs(settings, engine)) == [
+        DAILY_INGEST,
+        "daily_purge",  # issue 7
+        "monthly_calibration",  # issue 11
+    ]
     job = jobs[DAILY_INGEST]
     assert isinstance(job, functools.partial)
     assert job.func is daily_ingest_job

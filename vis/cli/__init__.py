@@ -23,7 +23,7 @@ from vis.errors import VisError
 EXIT_BROKEN_PIPE = 141
 
 #: The command groups, in the order of ``vis --help`` (modules of this package).
-COMMAND_GROUPS = ("data", "demo", "briefing", "evaluate", "app", "ops")
+COMMAND_GROUPS = ("data", "demo", "briefing", "calibrate", "evaluate", "app", "ops")
 
 
 def build_parser() -> argparse.ArgumentParser:

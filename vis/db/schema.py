@@ -376,3 +376,28 @@ login_clients = Table(
     Column("last_failure_at", UtcDateTime()),
     Column("locked_until", UtcDateTime(), comment="No login from this client before this time"),
 )
+
+# --- calibrations of the hotspot rules (migration 0008) -----------------------------------------
+
+calibrations = Table(
+    "calibrations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("municipality_code", String(8), nullable=False),
+    Column("version", Integer, nullable=False, comment="1, 2, … per municipality; never reused"),
+    Column("until", Date, nullable=False, comment="Last day of history it used"),
+    Column("outcome", String(16), nullable=False, comment="calibrated, defaults"),
+    Column("reason", String(32), nullable=False),
+    Column("params", JSON, nullable=False, comment="The parameters briefings use with it"),
+    Column(
+        "rules_sha256",
+        String(64),
+        nullable=False,
+        comment="SHA-256 of the rules file it calibrated; applies only to that file",
+    ),
+    Column("code_version", String(64), nullable=False),
+    Column("report", JSON, nullable=False, comment="Windows and every candidate's figures"),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("created_by", String(100), nullable=False),
+    UniqueConstraint("municipality_code", "version", name="uq_calibrations_municipality_code"),
+)

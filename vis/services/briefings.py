@@ -20,6 +20,7 @@ from briefing.history import History, prepare, scoring_grid
 from briefing.params import Rules, ShiftDef, load_rules, rules_version
 from vis.areas import load_areas
 from vis.geo import AreaFileError, Grid
+from vis.services.calibration_store import StoredCalibration, latest_calibration
 from vis.settings import RULES_FILE, Settings
 from vis.store.briefing_store import load_incidents, store_briefing
 
@@ -30,10 +31,16 @@ class RulesSetup:
     version: str
     shifts: tuple[ShiftDef, ...]
     grid: Grid
+    #: The calibration applied to ``rules`` (``vis calibrate``); None: the rules file as it is.
+    calibration: StoredCalibration | None = None
 
 
-def rules_setup(settings: Settings) -> RulesSetup:
-    """The validated rules, their version, the shifts and the grid of this configuration."""
+def rules_setup(settings: Settings, engine: Engine | None = None) -> RulesSetup:
+    """The validated rules, their version, the shifts and the grid of this configuration.
+
+    With ``engine``, the active calibration (:func:`latest_calibration` of this rules file) is
+    applied to the rules and named in the version: what briefings and backtests use. Without
+    it, the rules file as it is (the defaults of a calibration)."""
     path = settings.resolve(RULES_FILE)
     shifts = tuple(
         ShiftDef(
@@ -48,7 +55,15 @@ def rules_setup(settings: Settings) -> RulesSetup:
     )
     grid = Grid(settings.geo.cell_size_m, settings.geo.grid_origin_x, settings.geo.grid_origin_y)
     grid = scoring_grid(grid, rules)  # the finest lattice the rules score on
-    return RulesSetup(rules, rules_version(path.read_bytes()), shifts, grid)
+    text = path.read_bytes()
+    active = None
+    if engine is not None:
+        with engine.connect() as conn:
+            active = latest_calibration(conn, settings.municipality.code, text)
+    if active is None:
+        return RulesSetup(rules, rules_version(text), shifts, grid)
+    calibrated = active.params.apply(rules)
+    return RulesSetup(calibrated, rules_version(text, calibration=active.tag), shifts, grid, active)
 
 
 def study_cells(
@@ -126,7 +141,7 @@ def build_briefing_days(
     days = sorted(d for d, names in wanted.items() if names)
     if not days:
         return []
-    setup = rules_setup(settings)
+    setup = rules_setup(settings, engine)
     since, until = history_range(settings, setup, days[0], days[-1])
     h = load_history(settings, engine, setup, until, since)
     study, area_names = study_cells(settings, h.frame)
@@ -150,8 +165,9 @@ def build_briefing_days(
 def backtest_report(
     settings: Settings, engine: Engine, first: dt.date, last: dt.date
 ) -> dict[str, Any]:
-    """The backtest of every method over the days ``first``..``last`` (contract JSON)."""
-    setup = rules_setup(settings)
+    """The backtest of every method over the days ``first``..``last`` (contract JSON), with the
+    rules the briefings use (the active calibration applied)."""
+    setup = rules_setup(settings, engine)
     since, until = history_range(settings, setup, first, last)
     horizon = dt.timedelta(days=setup.rules.backtest.horizon_days + 1)
     h = load_history(settings, engine, setup, until + horizon, since)
@@ -167,6 +183,7 @@ def backtest_report(
         "from": first.isoformat(),
         "to": last.isoformat(),
         "rules_version": setup.version,
+        "calibration": setup.calibration.version if setup.calibration else None,
         "top_n": setup.rules.selection.top_n,
         "horizon_days": setup.rules.backtest.horizon_days,
         "methods": [r.as_dict() for r in results],
