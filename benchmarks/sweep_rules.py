@@ -3,7 +3,7 @@
 Each variant changes one parameter of ``config/rules.toml`` (or a few, for a named combination)
 and is scored with the project's backtest on every data set: the demo database
 (``var/demo.db``, made by ``vis demo --no-serve``; opened read-only) and the Toronto study areas
-of :mod:`benchmarks.backtest_public`. A default should only change when the new value is at least
+of :mod:`benchmarks.public_data`. A default should only change when the new value is at least
 as good on *every* data set (never tuned to one); the table shows VIS's shift hit rate per data
 set, with the naive 365-day count beside it::
 
@@ -31,7 +31,7 @@ from sqlalchemy import create_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from backtest_public import days_between, load_public, markdown_table
+from public_data import days_between, load_public, markdown_table
 
 from briefing.backtest import run_backtest
 from briefing.history import History
