@@ -75,6 +75,8 @@ def variants(shipped: Rules) -> dict[str, Rules]:
         "half-life 180 days": scoring(long_term_half_life_days=180.0),
         "half-life 730 days": scoring(long_term_half_life_days=730.0),
         "cell hours prior 5": scoring(cell_profile_prior=5.0),
+        "cell hours prior 30": scoring(cell_profile_prior=30.0),
+        "cell hours prior 40": scoring(cell_profile_prior=40.0),
         "cell hours prior 60": scoring(cell_profile_prior=60.0),
         "flat weekdays": scoring(weekday_pseudocount=1e9),
         "min evidence 2": dc.replace(shipped, selection=dc.replace(sel, min_evidence=2)),
