@@ -40,14 +40,20 @@ from briefing.backtest import METHODS, run_backtest
 from briefing.equal_area import format_equal_area, run_equal_area
 from briefing.params import load_rules
 
+#: The default period of a Toronto run (the README's tables of issue 4).
+TORONTO_2019 = (dt.date(2019, 1, 1), dt.date(2019, 12, 31))
+
 __all__ = ["AREAS", "ROOT", "PublicData", "days_between", "load_public", "markdown_table"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--area", choices=sorted(AREAS), default="scarborough")
-    p.add_argument("--from", dest="first", type=dt.date.fromisoformat, default=dt.date(2019, 1, 1))
-    p.add_argument("--to", dest="last", type=dt.date.fromisoformat, default=dt.date(2019, 12, 31))
+    p.add_argument(
+        "--from", dest="first", type=dt.date.fromisoformat,
+        help="default: 2019-01-01 in Toronto, the held-out period's first day elsewhere",
+    )  # fmt: skip
+    p.add_argument("--to", dest="last", type=dt.date.fromisoformat)
     p.add_argument("--every", type=int, default=1, help="score every N-th day (1: every day)")
     p.add_argument("--delay-hours", type=float, default=24.0)
     p.add_argument("--reach-m", type=float, default=250.0)
@@ -56,6 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--equal-area", action="store_true", help="the headline measure instead")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
+    default = TORONTO_2019 if AREAS[args.area].dataset == "toronto" else AREAS[args.area].held_out
+    args.first = args.first or default[0]
+    args.last = args.last or default[1]
     rules = load_rules(args.rules)
     t0 = time.perf_counter()
     data = load_public(
