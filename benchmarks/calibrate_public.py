@@ -1,13 +1,15 @@
-"""Does self-calibration carry over on real data? `vis calibrate`'s search on Toronto.
+"""Does self-calibration carry over on real data? `vis calibrate`'s search on Toronto and Chicago.
 
-For every Toronto study area (see ``backtest_public.py`` for the data, its licence and the
-conversion), :func:`briefing.calibrate.calibrate` runs on the history up to ``--until`` (default
-2018-12-31: tuning window the 364 days before the last 91, validation window the last 91), as
-`vis calibrate` would. Then the equal-area measure (:func:`briefing.equal_area.run_equal_area`)
-scores the shipped rules and the calibrated ones on the held-out period after it, which the
-calibration never saw (a briefing every ``--every`` days, every shift)::
+For every study area (see ``public_data.py`` for the data sets, their licences and the
+conversion), :func:`briefing.calibrate.calibrate` runs on the history up to ``--until`` (default:
+the end of the area's tuning period, 2018-12-31 in Toronto and 2023-06-30 in Chicago; tuning
+window the 364 days before the last 91, validation window the last 91), as `vis calibrate` would.
+Then the equal-area measure (:func:`briefing.equal_area.run_equal_area`)
+scores the shipped rules and the calibrated ones on the area's held-out period after it, which the
+calibration never saw (a briefing every ``--every`` days, every shift; default 28 in Toronto and
+every day in Chicago, whose hits are few)::
 
-    python benchmarks/calibrate_public.py [--areas scarborough downtown] [--every 28]
+    python benchmarks/calibrate_public.py [--areas scarborough downtown chicago] [--every 28]
 """
 
 from __future__ import annotations
@@ -22,14 +24,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from backtest_public import ROOT, load_public
+from public_data import AREAS, ROOT, load_public
 
 from briefing.calibrate import calibrate
 from briefing.calibration_params import Plan
 from briefing.equal_area import run_equal_area, step_days
 from briefing.params import load_rules
-
-HELD_OUT = (dt.date(2019, 1, 2), dt.date(2021, 12, 31))
 
 
 def _row(report: dict[str, Any]) -> str:
@@ -47,13 +47,12 @@ def _row(report: dict[str, Any]) -> str:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--areas", nargs="+", default=["scarborough", "downtown"])
-    p.add_argument("--until", type=dt.date.fromisoformat, default=dt.date(2018, 12, 31))
-    p.add_argument("--every", type=int, default=28)
+    p.add_argument("--areas", nargs="+", choices=sorted(AREAS), default=["scarborough", "downtown"])
+    p.add_argument("--until", type=dt.date.fromisoformat, help="default: the tuning period's end")
+    p.add_argument("--every", type=int, help="default: 28 in Toronto, 1 in Chicago")
     p.add_argument("--cache", type=Path, default=ROOT / "var" / "public-data")
     args = p.parse_args()
     shipped = load_rules(ROOT / "config" / "rules.toml")
-    days = step_days(*HELD_OUT, args.every)
     lines = [
         "| area | outcome (reason) | best on tuning | tuning × naive fine: rules.toml / best | "
         "validation: rules.toml / best | held-out rules | VIS hits | × naive 125 m (95 % CI) "
@@ -61,13 +60,17 @@ def main() -> int:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for area in args.areas:
+        spec = AREAS[area]
+        until = args.until or spec.tune[1]
+        every = args.every or (28 if spec.dataset == "toronto" else 1)
+        days = step_days(*spec.held_out, every)
         data = load_public(shipped, area=area, cache=args.cache)
         t0 = time.perf_counter()
-        result = calibrate(data.history, shipped, Plan(args.until), data.study)
+        result = calibrate(data.history, shipped, Plan(until), data.study)
         t1 = time.perf_counter()
         one, five, _ = os.getloadavg()
         print(
-            f"{area}: calibrated up to {args.until} in {t1 - t0:.0f} s "
+            f"{area}: calibrated up to {until} in {t1 - t0:.0f} s "
             f"(load {one:.1f}/{five:.1f} on {os.cpu_count()} cores)",
             file=sys.stderr,
         )
