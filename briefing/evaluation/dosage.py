@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from briefing.evaluation.distributions import spearman
 from briefing.evaluation.explain import nl_number, nl_p, undetermined
 from briefing.evaluation.params import cuts_reduced_month, day_series, within
 from briefing.evaluation.rates import RateRatio, compare_rates
@@ -160,8 +160,7 @@ def dosage_summary(table: pd.DataFrame, *, alpha: float = 0.05) -> DosageSummary
     visits = table["bezoeken"].to_numpy(float)
     change = table["verschil"].to_numpy(float)
     if n >= 3 and np.ptp(visits) > 0 and np.ptp(change) > 0:
-        result = stats.spearmanr(visits, change)
-        rho, p = float(result.statistic), float(result.pvalue)
+        rho, p = spearman(visits, change)
         if not (math.isfinite(rho) and math.isfinite(p)):
             rho = p = None
     median = float(np.median(visits))

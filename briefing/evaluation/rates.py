@@ -23,7 +23,7 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from scipy import stats
+from briefing.evaluation.distributions import beta_ppf, binom_cdf, binom_sf
 
 Method = Literal["exact-cond", "score"]
 
@@ -66,8 +66,8 @@ def exact_conditional_ci(
     n = count1 + count0
     if n == 0:
         raise ValueError("no events: the interval is undefined")
-    p_low = 0.0 if count1 == 0 else float(stats.beta.ppf(alpha / 2, count1, count0 + 1))
-    p_high = 1.0 if count0 == 0 else float(stats.beta.ppf(1 - alpha / 2, count1 + 1, count0))
+    p_low = 0.0 if count1 == 0 else beta_ppf(alpha / 2, count1, count0 + 1)
+    p_high = 1.0 if count0 == 0 else beta_ppf(1 - alpha / 2, count1 + 1, count0)
     scale = exposure0 / exposure1
 
     def to_ratio(p: float) -> float:
@@ -82,8 +82,8 @@ def exact_conditional_p(count1: int, exposure1: float, count0: int, exposure0: f
     if n == 0:
         raise ValueError("no events: the test is undefined")
     p0 = exposure1 / (exposure1 + exposure0)
-    lower = float(stats.binom.cdf(count1, n, p0))
-    upper = float(stats.binom.sf(count1 - 1, n, p0))
+    lower = binom_cdf(count1, n, p0)
+    upper = binom_sf(count1 - 1, n, p0)
     return min(1.0, 2.0 * min(lower, upper))
 
 

@@ -36,8 +36,7 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from scipy import stats
-
+from briefing.evaluation.distributions import norm_ppf, norm_sf
 from briefing.evaluation.explain import nl_number, nl_p, undetermined
 
 CLASSIC = "WDD (Wheeler & Ratcliffe)"
@@ -90,9 +89,9 @@ def _result(
                          ci_low=None, ci_high=None, reason=reason, **extra)  # fmt: skip
     se = math.sqrt(variance)
     z = value / se
-    q = float(stats.norm.ppf(1 - alpha / 2))
+    q = norm_ppf(1 - alpha / 2)
     return WddResult(
-        **named, wdd=value, variance=variance, z=z, p_value=float(2 * stats.norm.sf(abs(z))),
+        **named, wdd=value, variance=variance, z=z, p_value=2 * norm_sf(abs(z)),
         ci_low=value - q * se, ci_high=value + q * se, **extra,
     )  # fmt: skip
 

@@ -1,0 +1,94 @@
+"""The few distribution functions the evaluation needs, without importing ``scipy.stats``.
+
+``scipy.stats`` takes a second or more to import (it builds the docstrings of a hundred
+distributions), longer than the whole evaluation of a pilot. Its distributions evaluate the
+functions of ``scipy.special`` underneath; these helpers call those same functions directly, so
+every value is *identical* to the ``scipy.stats`` call named beside it (a test compares them
+over a grid of small and large counts):
+
+- :func:`norm_ppf` is ``stats.norm.ppf`` (``special.ndtri``);
+- :func:`norm_sf` is ``stats.norm.sf`` (``special.ndtr`` of ``-x``);
+- :func:`beta_ppf` is ``stats.beta.ppf`` (Boost's inverse incomplete beta);
+- :func:`binom_cdf` and :func:`binom_sf` are ``stats.binom.cdf`` and ``stats.binom.sf``: Boost's
+  binomial distribution, the ufuncs that ``scipy.stats`` itself calls (``special.bdtr`` is an
+  older Cephes routine that differs in the last bits);
+- :func:`spearman` is ``stats.spearmanr(x, y)`` for two 1-D samples without NaN: average ranks,
+  their Pearson correlation (``np.corrcoef``) and the two-sided p of Student's t with ``n - 2``
+  degrees of freedom (``special.stdtr``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+from scipy import special
+
+# The binomial distribution as scipy.stats.binom evaluates it (Boost), which scipy.special does
+# not export under a public name.
+from scipy.special._ufuncs import _binom_cdf, _binom_sf
+
+
+def norm_ppf(q: float) -> float:
+    """Quantile of the standard normal distribution."""
+    return float(special.ndtri(q))
+
+
+def norm_sf(x: float) -> float:
+    """Upper tail ``P(Z > x)`` of the standard normal distribution."""
+    return float(special.ndtr(-x))
+
+
+def beta_ppf(q: float, a: float, b: float) -> float:
+    """Quantile of the beta distribution with shapes ``a``, ``b`` > 0 (0 < ``q`` < 1)."""
+    return float(special.betaincinv(a, b, q))
+
+
+def binom_cdf(k: int, n: int, p: float) -> float:
+    """``P(X <= k)`` for ``X ~ Binomial(n, p)``, with 0 below 0 and 1 from ``n`` on."""
+    if k < 0:
+        return 0.0
+    if k >= n:
+        return 1.0
+    return float(_binom_cdf(float(k), float(n), p))
+
+
+def binom_sf(k: int, n: int, p: float) -> float:
+    """``P(X > k)`` for ``X ~ Binomial(n, p)``, with 1 below 0 and 0 from ``n`` on."""
+    if k < 0:
+        return 1.0
+    if k >= n:
+        return 0.0
+    return float(_binom_sf(float(k), float(n), p))
+
+
+def average_ranks(values: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Ranks 1..n, ties sharing the mean of their ranks (``scipy.stats.rankdata``'s default)."""
+    x = np.asarray(values)
+    order = np.argsort(x, kind="mergesort")
+    ranks = np.empty(x.size, dtype=float)
+    if x.size == 0:
+        return ranks
+    sorted_x = x[order]
+    starts = np.flatnonzero(np.r_[True, sorted_x[1:] != sorted_x[:-1]])
+    ends = np.r_[starts[1:], x.size]  # each tie group holds sorted places starts..ends-1
+    mean_rank = 0.5 * (starts + 1 + ends)  # the mean of ranks starts+1 .. ends
+    ranks[order] = np.repeat(mean_rank, ends - starts)
+    return ranks
+
+
+def spearman(x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[float, float]:
+    """Spearman's rho of two equally long samples (at least 3, neither constant, no NaN) and its
+    two-sided p-value."""
+    a, b = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    n = a.size
+    if n < 3 or b.size != n:
+        raise ValueError("spearman needs two samples of the same length, at least 3")
+    if np.isnan(a).any() or np.isnan(b).any() or np.ptp(a) == 0 or np.ptp(b) == 0:
+        raise ValueError("spearman needs samples without NaN that are not constant")
+    ranked = np.column_stack((average_ranks(a), average_ranks(b)))
+    rho = np.asarray(np.corrcoef(ranked, rowvar=False))[1, 0]
+    dof = n - 2
+    with np.errstate(divide="ignore"):
+        t = rho * np.sqrt(np.clip(dof / ((rho + 1.0) * (1.0 - rho)), 0, None))
+    p = 2 * special.stdtr(dof, -np.abs(t))
+    return float(rho), float(p)
