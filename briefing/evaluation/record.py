@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -79,35 +80,47 @@ def briefing_record(
     if not municipality_area_m2 or municipality_area_m2 <= 0:
         reason = "oppervlakte van de gemeente onbekend"
         return pd.DataFrame(columns=RECORD_COLUMNS), _summary(rows, reason)
-    begin = pd.to_datetime(incidents["begin_at"], utc=True) if len(incidents) else None
-    xs = incidents["x"].to_numpy(float) if len(incidents) else np.zeros(0)
-    ys = incidents["y"].to_numpy(float) if len(incidents) else np.zeros(0)
+    # Incidents in order of their start: a shift window is then one slice of them.
+    begin = (
+        pd.to_datetime(incidents["begin_at"], utc=True).to_numpy("datetime64[ns]")
+        if len(incidents)
+        else np.zeros(0, dtype="datetime64[ns]")
+    )
+    order = np.argsort(begin, kind="stable")
+    begin = begin[order]
+    xs = (incidents["x"].to_numpy(float) if len(incidents) else np.zeros(0))[order]
+    ys = (incidents["y"].to_numpy(float) if len(incidents) else np.zeros(0))[order]
     located = np.isfinite(xs) & np.isfinite(ys)
     skipped = 0
-    for briefing_id, spots in hotspots.groupby("briefing_id", sort=True):
-        first = spots.iloc[0]
-        if first["date"].replace(day=1) in reduced_months:
+    spots = hotspots.sort_values("briefing_id", kind="stable")
+    ids = spots["briefing_id"].to_numpy()
+    bounds = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1], True])
+    dates, shifts = spots["date"].tolist(), spots["shift"].tolist()
+    starts, ends = spots["window_start"].tolist(), spots["window_end"].tolist()
+    geometries = spots["geometry"].to_numpy()
+    for lo, hi in pairwise(bounds.tolist()):
+        if dates[lo].replace(day=1) in reduced_months:
             skipped += 1
             continue
-        shape = unary_union([g for g in spots["geometry"] if g is not None])
+        shape = unary_union([g for g in geometries[lo:hi] if g is not None])
         n = hits = unlocated = 0
-        if begin is not None:
-            start = pd.Timestamp(first["window_start"])
-            end = pd.Timestamp(first["window_end"])
-            in_window = ((begin >= start) & (begin < end)).to_numpy()
-            sel = in_window & located
+        start, end = pd.Timestamp(starts[lo]), pd.Timestamp(ends[lo])
+        if len(begin) and not (pd.isna(start) or pd.isna(end)):
+            first, last = np.searchsorted(begin, [start.to_datetime64(), end.to_datetime64()])
+            in_window = slice(first, max(first, last))
+            sel = located[in_window]
             n = int(sel.sum())
-            unlocated = int(in_window.sum()) - n
-            if sel.any() and not shape.is_empty:
-                hits = int(in_hotspot(shape, xs[sel], ys[sel]).sum())
+            unlocated = len(sel) - n
+            if n and not shape.is_empty:
+                hits = int(in_hotspot(shape, xs[in_window][sel], ys[in_window][sel]).sum())
         share = float(shape.area) / municipality_area_m2
         rate = 100.0 * hits / n if n else None
         rows.append(
             {
-                "briefing_id": briefing_id,
-                "datum": first["date"],
-                "dienst": first["shift"],
-                "hotspots": len(spots),
+                "briefing_id": ids[lo],
+                "datum": dates[lo],
+                "dienst": shifts[lo],
+                "hotspots": int(hi - lo),
                 "incidenten": n,
                 "zonder_locatie": unlocated,
                 "treffers": hits,

@@ -164,12 +164,18 @@ def load_areas(conn: Connection, municipality: str, reference_year: int) -> pd.D
     return frame
 
 
-def _hotspot_geometry(spot: dict[str, Any], grid: Grid, crs: str) -> shapely.Geometry | None:
+def _hotspot_geometry(
+    spot: dict[str, Any], grid: Grid, crs: str, shapes: dict[tuple[str, ...], shapely.Geometry]
+) -> shapely.Geometry | None:
     """The hotspot in metric coordinates: its grid cells when listed (exact), else its WGS84
-    polygon projected back."""
+    polygon projected back. ``shapes`` keeps the shape of each list of cells already seen (the
+    same hotspot recurs in many briefings)."""
     cells = spot.get("cells") or spot.get("cell_ids")
     if isinstance(cells, list) and cells:
-        return cells_shape(cells, grid.id_bounds)
+        key = tuple(str(c) for c in cells)
+        if key not in shapes:
+            shapes[key] = cells_shape(key, grid.id_bounds)
+        return shapes[key]
     geometry = spot.get("geometry")
     if isinstance(geometry, dict) and geometry.get("type") in ("Polygon", "MultiPolygon"):
         shape = sgeom.shape(geometry)
@@ -186,7 +192,8 @@ def _to_metric(coords: Any, crs: str) -> Any:
 def load_hotspots(
     conn: Connection, municipality: str, start: dt.date, end: dt.date, grid: Grid, crs: str
 ) -> pd.DataFrame:
-    """The hotspots of the latest version of each stored briefing from ``start`` to ``end``."""
+    """The hotspots of the latest version of each stored briefing from ``start`` to ``end`` (only
+    the ``hotspots`` part of each briefing's JSON is read)."""
     latest = (
         select(briefings.c.date, briefings.c.shift, func.max(briefings.c.version).label("v"))
         .where(briefings.c.municipality_code == municipality)
@@ -194,8 +201,16 @@ def load_hotspots(
         .group_by(briefings.c.date, briefings.c.shift)
         .subquery()
     )
+    b = briefings.c
     rows = conn.execute(
-        select(briefings)
+        select(
+            b.id,
+            b.date,
+            b.shift,
+            b.window_start,
+            b.window_end,
+            b.content["hotspots"].label("spots"),
+        )
         .join(
             latest,
             (briefings.c.date == latest.c.date)
@@ -205,18 +220,19 @@ def load_hotspots(
         .where(briefings.c.municipality_code == municipality)
     ).all()
     out = []
-    for b in rows:
-        for spot in (b.content or {}).get("hotspots", []):
-            geometry = _hotspot_geometry(spot, grid, crs)
+    shapes: dict[tuple[str, ...], shapely.Geometry] = {}
+    for row in rows:
+        for spot in row.spots or []:
+            geometry = _hotspot_geometry(spot, grid, crs, shapes)
             if geometry is None:
                 continue
             out.append(
                 {
-                    "briefing_id": b.id,
-                    "date": b.date,
-                    "shift": b.shift,
-                    "window_start": b.window_start,
-                    "window_end": b.window_end,
+                    "briefing_id": row.id,
+                    "date": row.date,
+                    "shift": row.shift,
+                    "window_start": row.window_start,
+                    "window_end": row.window_end,
                     "hotspot_id": str(spot.get("id", "")),
                     "rank": spot.get("rank"),
                     "geometry": geometry,
