@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-from pyproj import Transformer
+
+if TYPE_CHECKING:
+    from pyproj import Transformer
 
 FloatArray = npt.NDArray[np.float64]
 WGS84 = "EPSG:4326"
@@ -19,6 +22,9 @@ WGS84 = "EPSG:4326"
 
 @lru_cache(maxsize=8)
 def _transformer(src: str, dst: str) -> Transformer:
+    # pyproj is imported on first use: most commands (`vis evaluate`) never project.
+    from pyproj import Transformer
+
     # always_xy: (x, y) = (easting, northing) and (lon, lat), whatever the CRS axis order says.
     return Transformer.from_crs(src, dst, always_xy=True)
 

@@ -28,7 +28,7 @@ import pandas as pd
 
 from briefing.evaluation.distributions import spearman
 from briefing.evaluation.explain import nl_number, nl_p, undetermined
-from briefing.evaluation.params import cuts_reduced_month, day_series, within
+from briefing.evaluation.params import cuts_reduced_month, day_series
 from briefing.evaluation.rates import RateRatio, compare_rates
 from briefing.inhotspot import in_hotspot
 
@@ -78,10 +78,20 @@ def dosage_table(
     """
     if hotspots.empty:
         return pd.DataFrame(columns=DOSAGE_COLUMNS)
-    day = day_series(incidents)
+    # Located incidents in order of their day: a window of days is then one slice of them.
+    days = day_series(incidents).to_numpy(dtype="datetime64[D]")
     xs = incidents["x"].to_numpy(float) if len(incidents) else np.zeros(0)
     ys = incidents["y"].to_numpy(float) if len(incidents) else np.zeros(0)
-    located = np.isfinite(xs) & np.isfinite(ys)
+    located = np.isfinite(xs) & np.isfinite(ys) & ~np.isnat(days)
+    order = np.argsort(days[located], kind="stable")
+    days, xs, ys = days[located][order], xs[located][order], ys[located][order]
+
+    def inside(geometry: Any, first_day: dt.date, last_day: dt.date) -> int:
+        """Located incidents in ``geometry`` from ``first_day`` to ``last_day`` inclusive."""
+        lo = int(np.searchsorted(days, np.datetime64(first_day, "D"), side="left"))
+        hi = int(np.searchsorted(days, np.datetime64(last_day, "D"), side="right"))
+        return int(in_hotspot(geometry, xs[lo:hi], ys[lo:hi]).sum()) if hi > lo else 0
+
     visit_count = visits.groupby("hotspot_id").size() if len(visits) else pd.Series(dtype=int)
     minutes = (
         pd.to_numeric(visits["duration_min"], errors="coerce").groupby(visits["hotspot_id"]).sum()
@@ -101,10 +111,8 @@ def dosage_table(
             cuts_reduced_month(first - span, first - one, reduced_months)
             or cuts_reduced_month(first, after_end, reduced_months)
         )
-        before_mask = within(day, first - span, first - one).to_numpy() & located
-        after_mask = within(day, first, after_end).to_numpy() & located
-        before = int(in_hotspot(geometry, xs[before_mask], ys[before_mask]).sum())
-        after = int(in_hotspot(geometry, xs[after_mask], ys[after_mask]).sum())
+        before = inside(geometry, first - span, first - one)
+        after = inside(geometry, first, after_end)
         rows.append(
             {
                 "hotspot_id": hotspot_id,

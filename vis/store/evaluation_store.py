@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import shapely
 from shapely import geometry as sgeom
-from sqlalchemy import Connection, func, or_, select
+from sqlalchemy import Connection, String, func, or_, select, type_coerce
 
 from briefing.evaluation.params import CategoryGroups
 from briefing.evaluation.report import EvaluationData
@@ -109,7 +109,14 @@ def load_incidents(
     and the reduced incidents of the months that begin in that range (placed with ``grid``; the
     default grid origin when not given: pass the configured one, :func:`grid_of`)."""
     lo, hi = _utc_bounds(start, end, tz)
-    cols = [incidents.c[name] for name in INCIDENT_COLUMNS]
+    # begin_at as stored (UTC: text on SQLite, aware on PostgreSQL), parsed below for all rows
+    # at once: the column type's conversion row by row took most of the reading time.
+    cols = [
+        type_coerce(incidents.c[name], String).label(name)
+        if name == "begin_at"
+        else incidents.c[name]
+        for name in INCIDENT_COLUMNS
+    ]
     query = (
         select(*cols)
         .where(incidents.c.begin_at >= lo, incidents.c.begin_at < hi)
@@ -128,7 +135,7 @@ def load_incidents(
     rows += load_reduced_incidents(conn, municipality, start, end, tz, grid)
     frame = pd.DataFrame(rows, columns=INCIDENT_COLUMNS)
     frame["reduced"] = [i >= detail for i in range(len(frame))]
-    begin = pd.to_datetime(frame["begin_at"], utc=True)
+    begin = pd.to_datetime(frame["begin_at"], utc=True, format="ISO8601")
     frame["begin_at"] = begin
     frame["date"] = begin.dt.tz_convert(tz).dt.date if len(frame) else pd.Series([], dtype=object)
     frame["x"] = pd.to_numeric(frame["x"], errors="coerce").astype(float)
