@@ -13,6 +13,7 @@ The population of a wijk is CBS's figure for the year nearest the reference year
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -171,18 +172,19 @@ def load_areas(conn: Connection, municipality: str, reference_year: int) -> pd.D
     return frame
 
 
-def _hotspot_geometry(
-    spot: dict[str, Any], grid: Grid, crs: str, shapes: dict[tuple[str, ...], shapely.Geometry]
-) -> shapely.Geometry | None:
+@lru_cache(maxsize=8192)
+def _cells_shape(cells: tuple[str, ...], grid: Grid) -> shapely.Geometry | None:
+    """:func:`briefing.inhotspot.cells_shape`, kept: the same hotspot recurs in many briefings
+    and in every evaluation (shapely geometries are immutable)."""
+    return cells_shape(cells, grid.id_bounds)
+
+
+def _hotspot_geometry(spot: dict[str, Any], grid: Grid, crs: str) -> shapely.Geometry | None:
     """The hotspot in metric coordinates: its grid cells when listed (exact), else its WGS84
-    polygon projected back. ``shapes`` keeps the shape of each list of cells already seen (the
-    same hotspot recurs in many briefings)."""
+    polygon projected back."""
     cells = spot.get("cells") or spot.get("cell_ids")
     if isinstance(cells, list) and cells:
-        key = tuple(str(c) for c in cells)
-        if key not in shapes:
-            shapes[key] = cells_shape(key, grid.id_bounds)
-        return shapes[key]
+        return _cells_shape(tuple(str(c) for c in cells), grid)
     geometry = spot.get("geometry")
     if isinstance(geometry, dict) and geometry.get("type") in ("Polygon", "MultiPolygon"):
         shape = sgeom.shape(geometry)
@@ -227,10 +229,9 @@ def load_hotspots(
         .where(briefings.c.municipality_code == municipality)
     ).all()
     out = []
-    shapes: dict[tuple[str, ...], shapely.Geometry] = {}
     for row in rows:
         for spot in row.spots or []:
-            geometry = _hotspot_geometry(spot, grid, crs, shapes)
+            geometry = _hotspot_geometry(spot, grid, crs)
             if geometry is None:
                 continue
             out.append(
