@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 #: What `vis evaluate` imports before it reads anything (its import floor).
 COMMAND_IMPORTS = (
     "import vis.cli, vis.cli.evaluate, vis.settings, vis.services.evaluation, "
-    "vis.services.engines, vis.evaluation_store, sqlalchemy.dialects.sqlite"
+    "vis.services.engines, vis.store.evaluation_store, sqlalchemy.dialects.sqlite"
 )
 
 
