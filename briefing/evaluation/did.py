@@ -272,9 +272,9 @@ def negbin_glm(
         w_half = np.sqrt(weights)
         params = np.linalg.lstsq(w_half[:, None] * exog, w_half * working, rcond=-1)[0]
         lin_pred = exog @ params + offset
-        with np.errstate(over="ignore"):
+        with np.errstate(over="ignore", under="ignore"):
             mu = np.exp(lin_pred)
-        if not np.all(np.isfinite(mu)):  # diverged (statsmodels raised on such weights)
+        if not np.all(np.isfinite(mu) & (mu > 0)):  # diverged (statsmodels raised on such weights)
             nan = np.full(exog.shape[1], math.nan)
             return nan, nan, False
         previous, deviance = deviance, _nb_deviance(y, mu, nb_alpha)
@@ -286,7 +286,8 @@ def negbin_glm(
     w_half = np.sqrt(weights)
     wexog = w_half[:, None] * exog
     left, singular, right = np.linalg.svd(wexog, full_matrices=False)
-    inverse = np.where(singular > 1e-15 * np.max(singular), 1.0 / singular, 0.0)
+    kept = singular > 1e-15 * np.max(singular)
+    inverse = np.divide(1.0, singular, out=np.zeros_like(singular), where=kept)
     pinv = right.T @ (inverse[:, None] * left.T)
     params = pinv @ (w_half * working)
     bse = np.sqrt(np.diag(pinv @ pinv.T))
