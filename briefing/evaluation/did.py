@@ -8,12 +8,12 @@ with exposure = inhabitants × days of the bin (or only days when the population
 ``exp(β)`` is the incidence rate ratio (IRR): how the treated areas' rate changed in the pilot,
 relative to the change in the control areas. The Poisson fit widens its standard errors by the
 Pearson dispersion when that exceeds 1 (quasi-Poisson) against overdispersion; the negative
-binomial takes its ``alpha`` from the Cameron–Trivedi moment estimate of the Poisson fit, and is
-fitted with the dummy matrix by statsmodels' own IRLS algorithm, repeated here step for step
-(:func:`negbin_glm`): importing statsmodels takes seconds.
+binomial takes its ``alpha`` from the Cameron–Trivedi moment estimate of the Poisson fit and is
+fitted by statsmodels' GLM with the dummy matrix (imported only for a negative-binomial pilot:
+the import takes over a second, once per process).
 
 Areas without any incident and weeks without any incident carry no information under fixed
-effects and are dropped before the fit (they would only make a GLM warn of a perfect fit).
+effects and are dropped before the fit (they would only make statsmodels warn of a perfect fit).
 
 The Poisson fit does not build the dummy matrix: with area and week effects and one binary
 regressor the maximum-likelihood equations say that fitted and observed counts agree per area,
@@ -26,6 +26,7 @@ statsmodels' GLM, which the tests check, in milliseconds instead of seconds).
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
@@ -36,10 +37,6 @@ import pandas as pd
 from briefing.evaluation.distributions import norm_ppf, norm_sf
 from briefing.evaluation.explain import direction_sentence
 from briefing.evaluation.params import Period, day_series
-
-#: The negative binomial's IRLS stops when the deviance changes by at most this, or after this
-#: many iterations (statsmodels' defaults).
-NEGBIN_TOL, NEGBIN_MAX_ITER = 1e-8, 100
 
 PANEL_COLUMNS = ["unit", "bin", "bin_start", "days", "treated", "post", "count", "exposure"]
 
@@ -154,8 +151,8 @@ def fit_did(
         notes.append(f"{dropped} gebied-weken zonder informatie (geen incidenten) weggelaten")
     nb_alpha: float | None = None
     if model == "negbin":
-        beta, se, nb_alpha, unconverged = _negbin(data)
-        notes += unconverged
+        beta, se, nb_alpha, caught = _negbin(data)
+        notes += caught
     else:
         beta, se, mu, n_params = _poisson_fe(data)
         y = data["count"].to_numpy(float)
@@ -229,80 +226,29 @@ def _poisson_fe(data: pd.DataFrame) -> tuple[float, float, np.ndarray, int]:
 
 
 def _negbin(data: pd.DataFrame) -> tuple[float, float, float, list[str]]:
-    """β, its standard error, the NB2 alpha (Cameron–Trivedi, from the Poisson fit) and a note
-    when the fit did not converge, of the negative-binomial GLM (:func:`negbin_glm`)."""
-    y = data["count"].to_numpy(float)
+    """β, its standard error, the NB2 alpha (Cameron–Trivedi, from the Poisson fit) and
+    statsmodels' warnings of the negative-binomial GLM with area and week dummies."""
+    import statsmodels.api as sm
+
+    exog = pd.concat(
+        [
+            pd.Series(1.0, index=data.index, name="const"),
+            pd.get_dummies(data["unit"], prefix="u", drop_first=True, dtype=float),
+            pd.get_dummies(data["bin"], prefix="w", drop_first=True, dtype=float),
+            (data["treated"] & data["post"]).astype(float).rename("did"),
+        ],
+        axis=1,
+    )
+    y = data["count"].astype(float).to_numpy()
+    offset = np.log(data["exposure"].astype(float).to_numpy())
     _, _, mu, _ = _poisson_fe(data)
     nb_alpha = max(float(np.sum((y - mu) ** 2 - y) / np.sum(mu**2)), 1e-8)
-    _, u = np.unique(data["unit"].to_numpy(), return_inverse=True)
-    _, b = np.unique(data["bin"].to_numpy(), return_inverse=True)
-    # Column-major, as statsmodels holds a DataFrame's columns: the least squares then give the
-    # very same floating-point numbers.
-    exog = np.asfortranarray(np.column_stack([
-        np.ones(len(data)),
-        (u[:, None] == np.arange(1, u.max() + 1)).astype(float),  # area dummies, first dropped
-        (b[:, None] == np.arange(1, b.max() + 1)).astype(float),  # week dummies, first dropped
-        (data["treated"] & data["post"]).to_numpy(float),
-    ]))  # fmt: skip
-    params, bse, converged = negbin_glm(y, exog, np.log(data["exposure"].to_numpy(float)), nb_alpha)
-    notes = [] if converged else [f"geen convergentie na {NEGBIN_MAX_ITER} iteraties"]
-    return float(params[-1]), float(bse[-1]), nb_alpha, notes
-
-
-def negbin_glm(
-    y: np.ndarray, exog: np.ndarray, offset: np.ndarray, nb_alpha: float
-) -> tuple[np.ndarray, np.ndarray, bool]:
-    """Estimates, standard errors and convergence of the NB2 GLM (log link, fixed ``nb_alpha``).
-
-    The same iteratively reweighted least squares as statsmodels' ``GLM(y, exog,
-    family=families.NegativeBinomial(alpha=nb_alpha), offset=offset).fit()``, step for step: start
-    at ``μ = (y + ȳ) / 2``, weights ``1 / (μ⁻² · (μ + alpha·μ²))``, stop when the deviance changes
-    by at most 1e-8 (or after 100 iterations), and the standard errors of the last weighted
-    least-squares step (GLM scale 1). It gives statsmodels' numbers (a test compares them) without
-    its import, which takes longer than the whole evaluation.
-    """
-    mean = np.mean(y)
-    mu = (y + mean) / 2.0
-    lin_pred = np.log(mu)
-    deviance = _nb_deviance(y, mu, nb_alpha)
-    converged = False
-    for _ in range(NEGBIN_MAX_ITER):
-        weights = 1.0 / ((1.0 / mu) ** 2 * (mu + nb_alpha * mu**2))
-        working = lin_pred + (1.0 / mu) * (y - mu) - offset
-        w_half = np.sqrt(weights)
-        params = np.linalg.lstsq(w_half[:, None] * exog, w_half * working, rcond=-1)[0]
-        lin_pred = exog @ params + offset
-        with np.errstate(over="ignore", under="ignore"):
-            mu = np.exp(lin_pred)
-        if not np.all(np.isfinite(mu) & (mu > 0)):  # diverged (statsmodels raised on such weights)
-            nan = np.full(exog.shape[1], math.nan)
-            return nan, nan, False
-        previous, deviance = deviance, _nb_deviance(y, mu, nb_alpha)
-        if abs(deviance - previous) <= NEGBIN_TOL:
-            converged = True
-            break
-    # The final weighted least squares of the last step, by the pseudo-inverse (statsmodels'
-    # pinv_extended: singular values below 1e-15 of the largest count as zero).
-    w_half = np.sqrt(weights)
-    wexog = w_half[:, None] * exog
-    left, singular, right = np.linalg.svd(wexog, full_matrices=False)
-    kept = singular > 1e-15 * np.max(singular)
-    inverse = np.divide(1.0, singular, out=np.zeros_like(singular), where=kept)
-    pinv = right.T @ (inverse[:, None] * left.T)
-    params = pinv @ (w_half * working)
-    bse = np.sqrt(np.diag(pinv @ pinv.T))
-    return params, bse, converged
-
-
-def _nb_deviance(y: np.ndarray, mu: np.ndarray, nb_alpha: float) -> float:
-    """statsmodels' NB2 deviance: ``2·Σ y·ln(y/μ) − (y + 1/alpha)·ln((y + 1/alpha)/(μ + 1/alpha))``
-    with ``y/μ`` clipped at the float epsilon (0 for ``y`` = 0)."""
-    endog_mu = np.clip(y / mu, np.finfo(float).eps, np.inf)
-    endog_alpha = y + 1 / nb_alpha
-    mu_alpha = mu + 1 / nb_alpha
-    resid = y * np.log(endog_mu)
-    resid -= endog_alpha * np.log(endog_alpha / mu_alpha)
-    return float(np.sum(2 * resid))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        family = sm.families.NegativeBinomial(alpha=nb_alpha)
+        fit = sm.GLM(y, exog, family=family, offset=offset).fit()
+    notes = sorted({f"statsmodels: {w.message}" for w in caught})
+    return float(fit.params["did"]), float(fit.bse["did"]), nb_alpha, notes
 
 
 def explain_did(result: DidResult, alpha: float = 0.05, *, subject: str) -> str:

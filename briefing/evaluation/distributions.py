@@ -15,9 +15,9 @@ within rounding (a test compares them over a grid of small and large counts):
   precision (scipy exposes that variant only under a private name): they agree to within
   1e-13 relative wherever the probability exceeds 1e-6, the last digits of a p-value that is
   shown to three;
-- :func:`spearman` is ``stats.spearmanr(x, y)`` for two 1-D samples without NaN: average ranks,
-  their Pearson correlation (``np.corrcoef``) and the two-sided p of Student's t with ``n - 2``
-  degrees of freedom (``special.stdtr``).
+- :func:`spearman` is ``stats.spearmanr(x, y)`` for two 1-D samples without NaN: average ranks
+  (pandas' ``rank``), their Pearson correlation (``np.corrcoef``) and the two-sided p of
+  Student's t with ``n - 2`` degrees of freedom (``special.stdtr``).
 """
 
 from __future__ import annotations
@@ -60,21 +60,6 @@ def binom_sf(k: int, n: int, p: float) -> float:
     return float(special.betainc(k + 1, n - k, p))
 
 
-def average_ranks(values: npt.ArrayLike) -> npt.NDArray[np.float64]:
-    """Ranks 1..n, ties sharing the mean of their ranks (``scipy.stats.rankdata``'s default)."""
-    x = np.asarray(values)
-    order = np.argsort(x, kind="mergesort")
-    ranks = np.empty(x.size, dtype=float)
-    if x.size == 0:
-        return ranks
-    sorted_x = x[order]
-    starts = np.flatnonzero(np.r_[True, sorted_x[1:] != sorted_x[:-1]])
-    ends = np.r_[starts[1:], x.size]  # each tie group holds sorted places starts..ends-1
-    mean_rank = 0.5 * (starts + 1 + ends)  # the mean of ranks starts+1 .. ends
-    ranks[order] = np.repeat(mean_rank, ends - starts)
-    return ranks
-
-
 def spearman(x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[float, float]:
     """Spearman's rho of two equally long samples (at least 3, neither constant, no NaN) and its
     two-sided p-value."""
@@ -84,7 +69,10 @@ def spearman(x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[float, float]:
         raise ValueError("spearman needs two samples of the same length, at least 3")
     if np.isnan(a).any() or np.isnan(b).any() or np.ptp(a) == 0 or np.ptp(b) == 0:
         raise ValueError("spearman needs samples without NaN that are not constant")
-    ranked = np.column_stack((average_ranks(a), average_ranks(b)))
+    import pandas as pd
+
+    # average ranks, ties sharing the mean of their ranks (scipy.stats.rankdata's default)
+    ranked = np.column_stack((pd.Series(a).rank().to_numpy(), pd.Series(b).rank().to_numpy()))
     rho = np.asarray(np.corrcoef(ranked, rowvar=False))[1, 0]
     dof = n - 2
     with np.errstate(divide="ignore"):

@@ -48,6 +48,7 @@ def _count(db: Path, sql: str) -> int:
         return int(conn.execute(sql).fetchone()[0])
 
 
+@pytest.mark.slow
 def test_demo_looks_like_this_morning_and_catches_up_the_next_day(tmp_path: Path) -> None:
     done = _vis("demo", "--no-serve", "--today", TODAY.isoformat(), cwd=tmp_path)
     assert done.returncode == 0, done.stderr

@@ -71,6 +71,7 @@ def test_area_scan_one_against_one_is_not_significant() -> None:
     assert r.p_value is not None and r.p_value >= 0.05 and not r.significant
 
 
+@pytest.mark.slow
 def test_score_p_agrees_with_the_score_interval() -> None:
     disagree = []
     for c1 in range(1, 60, 3):
