@@ -107,24 +107,22 @@ def show_priorities(hotspots: list[dict[str, Any]], areas: Sequence[str | None])
     if not hotspots:
         st.info(tr("brief.no_hotspots"))
     for spot, area in zip(hotspots, areas, strict=True):
+        score = spot.get("score")
+        score_text = (
+            tr("hotspot.score", score=f"{score:.2f}") if isinstance(score, int | float) else ""
+        )
+        # One Markdown block per card: every element costs each session a message and a wake-up
+        # of the server's event loop, which is what the shift-start rush queues on.
+        blocks = [f"**{md(spot_title(spot, area))}** · {md(score_text)}"]
+        cats = spot_categories(spot)
+        if cats:
+            blocks.append(" · ".join(f"{md(label)} {md(n)}" for label, n in cats))
+        for key, heading in (("reasons", "brief.reasons"), ("actions", "brief.actions")):
+            texts = _texts(spot, key)
+            if texts:
+                blocks.append(f"*{tr(heading)}*\n\n" + "\n".join(f"- {md(t)}" for t in texts))
         with st.container(border=True):
-            score = spot.get("score")
-            score_text = (
-                tr("hotspot.score", score=f"{score:.2f}") if isinstance(score, int | float) else ""
-            )
-            st.markdown(f"**{md(spot_title(spot, area))}** · {md(score_text)}")
-            cats = spot_categories(spot)
-            if cats:
-                st.markdown(" · ".join(f"{md(label)} {md(n)}" for label, n in cats))
-            reasons, actions = _texts(spot, "reasons"), _texts(spot, "actions")
-            if reasons:
-                st.markdown(
-                    f"*{tr('brief.reasons')}*\n\n" + "\n".join(f"- {md(r)}" for r in reasons)
-                )
-            if actions:
-                st.markdown(
-                    f"*{tr('brief.actions')}*\n\n" + "\n".join(f"- {md(a)}" for a in actions)
-                )
+            st.markdown("\n\n".join(blocks))
 
 
 def incident_columns(rows: list[Mapping[str, Any]]) -> dict[str, list[str]]:
