@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterator
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,33 +19,22 @@ from ingest.scheduler import (
     calibration_trigger,
     next_run_times,
 )
-from vis.db.engine import make_engine
 from vis.services.jobs import monthly_calibration_job, scheduled_jobs
 from vis.settings import ScheduleSettings, Settings
 
 TZ = ZoneInfo("Europe/Amsterdam")
 
 
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    """An engine that is never connected: building a scheduler touches no database."""
-    eng = make_engine(f"sqlite:///{tmp_path / 'unused.db'}")
-    try:
-        yield eng
-    finally:
-        eng.dispose()
-
-
-def test_the_monthly_calibration_is_bound_by_default(engine: Engine) -> None:
+def test_the_monthly_calibration_is_bound_by_default(unconnected_engine: Engine) -> None:
     settings = Settings()
-    job = scheduled_jobs(settings, engine)[MONTHLY_CALIBRATION]
+    job = scheduled_jobs(settings, unconnected_engine)[MONTHLY_CALIBRATION]
     assert isinstance(job, functools.partial)
-    assert job.func is monthly_calibration_job and job.args == (settings, engine)
+    assert job.func is monthly_calibration_job and job.args == (settings, unconnected_engine)
 
 
-def test_the_monthly_calibration_can_be_switched_off(engine: Engine) -> None:
+def test_the_monthly_calibration_can_be_switched_off(unconnected_engine: Engine) -> None:
     settings = Settings(schedule=ScheduleSettings(calibrate_monthly=False))
-    assert list(scheduled_jobs(settings, engine)) == [DAILY_INGEST, DAILY_PURGE]
+    assert list(scheduled_jobs(settings, unconnected_engine)) == [DAILY_INGEST, DAILY_PURGE]
 
 
 def test_it_runs_on_its_day_and_time_every_month_across_dst() -> None:
@@ -65,9 +52,11 @@ def test_it_runs_on_its_day_and_time_every_month_across_dst() -> None:
     assert times[1].utcoffset() == dt.timedelta(hours=2)
 
 
-def test_the_scheduler_plans_it_on_its_own_trigger(engine: Engine) -> None:
+def test_the_scheduler_plans_it_on_its_own_trigger(unconnected_engine: Engine) -> None:
     settings = Settings(schedule=ScheduleSettings(calibrate_day=15, calibrate_at="07:45"))
-    scheduler = build_scheduler(settings, scheduled_jobs(settings, engine), engine=engine)
+    scheduler = build_scheduler(
+        settings, scheduled_jobs(settings, unconnected_engine), engine=unconnected_engine
+    )
     when = next_run_times(scheduler)[MONTHLY_CALIBRATION]
     assert (when.day, when.hour, when.minute) == (15, 7, 45)
     assert next_run_times(scheduler)[DAILY_INGEST].hour == 5

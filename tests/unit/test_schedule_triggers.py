@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,21 +22,10 @@ from ingest.scheduler import (
     latest_fire_time,
     next_run_times,
 )
-from vis.db.engine import make_engine
 from vis.services.jobs import scheduled_jobs
 from vis.settings import ScheduleSettings, Settings
 
 AMS = ZoneInfo("Europe/Amsterdam")
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    """An engine that is never connected: building a scheduler touches no database."""
-    eng = make_engine(f"sqlite:///{tmp_path / 'unused.db'}")
-    try:
-        yield eng
-    finally:
-        eng.dispose()
 
 
 def _fire_times(trigger: CronTrigger, start: dt.datetime, n: int) -> list[dt.datetime]:
@@ -124,9 +111,9 @@ def _settings(**schedule: object) -> Settings:
     return Settings(schedule=ScheduleSettings.model_validate(schedule))
 
 
-def test_jobs_carry_coalesce_misfire_grace_and_max_instances(engine: Engine) -> None:
+def test_jobs_carry_coalesce_misfire_grace_and_max_instances(unconnected_engine: Engine) -> None:
     settings = _settings(misfire_grace_s=123, daily_ingest="06:15")
-    scheduler = build_scheduler(settings, {"a": _noop, "b": _noop}, engine=engine)
+    scheduler = build_scheduler(settings, {"a": _noop, "b": _noop}, engine=unconnected_engine)
     assert str(scheduler.timezone) == "Europe/Amsterdam"
 
     def check() -> None:
@@ -155,9 +142,9 @@ def test_jobs_carry_coalesce_misfire_grace_and_max_instances(engine: Engine) -> 
         thread.join(timeout=10)
 
 
-def test_next_run_times_before_start(engine: Engine) -> None:
+def test_next_run_times_before_start(unconnected_engine: Engine) -> None:
     scheduler = build_scheduler(
-        _settings(daily_ingest="05:30"), {DAILY_INGEST: _noop}, engine=engine
+        _settings(daily_ingest="05:30"), {DAILY_INGEST: _noop}, engine=unconnected_engine
     )
     now = dt.datetime(2025, 3, 29, 22, 0, tzinfo=AMS)
     assert next_run_times(scheduler, now) == {
@@ -165,7 +152,7 @@ def test_next_run_times_before_start(engine: Engine) -> None:
     }
 
 
-def test_a_firing_missed_within_the_grace_runs_at_start(engine: Engine) -> None:
+def test_a_firing_missed_within_the_grace_runs_at_start(unconnected_engine: Engine) -> None:
     ten_minutes_ago = (dt.datetime.now(AMS) - dt.timedelta(minutes=10)).replace(microsecond=0)
     trigger = CronTrigger(
         hour=ten_minutes_ago.hour,
@@ -174,25 +161,33 @@ def test_a_firing_missed_within_the_grace_runs_at_start(engine: Engine) -> None:
         timezone=AMS,
     )
     within = build_scheduler(
-        _settings(misfire_grace_s=3600), {"j": _noop}, engine=engine, triggers={"j": trigger}
+        _settings(misfire_grace_s=3600),
+        {"j": _noop},
+        engine=unconnected_engine,
+        triggers={"j": trigger},
     )
     assert next_run_times(within)["j"] == ten_minutes_ago
     beyond = build_scheduler(
-        _settings(misfire_grace_s=60), {"j": _noop}, engine=engine, triggers={"j": trigger}
+        _settings(misfire_grace_s=60),
+        {"j": _noop},
+        engine=unconnected_engine,
+        triggers={"j": trigger},
     )
     assert next_run_times(beyond)["j"] > dt.datetime.now(AMS)
 
 
-def test_triggers_for_unknown_jobs_are_refused(engine: Engine) -> None:
+def test_triggers_for_unknown_jobs_are_refused(unconnected_engine: Engine) -> None:
     with pytest.raises(ValueError, match="unknown jobs"):
-        build_scheduler(Settings(), {"a": _noop}, engine=engine, triggers={"b": DateTrigger()})
+        build_scheduler(
+            Settings(), {"a": _noop}, engine=unconnected_engine, triggers={"b": DateTrigger()}
+        )
 
 
-def test_default_jobs_bind_the_daily_ingest(engine: Engine) -> None:
+def test_default_jobs_bind_the_daily_ingest(unconnected_engine: Engine) -> None:
     settings = Settings()
-    jobs = default_jobs(settings, engine)
+    jobs = default_jobs(settings, unconnected_engine)
     assert list(jobs) == [DAILY_INGEST]
-    assert list(scheduled_jobs(settings, engine)) == [
+    assert list(scheduled_jobs(settings, unconnected_engine)) == [
         DAILY_INGEST,
         "daily_purge",  # issue 7
         "monthly_calibration",  # issue 11
@@ -200,4 +195,4 @@ def test_default_jobs_bind_the_daily_ingest(engine: Engine) -> None:
     job = jobs[DAILY_INGEST]
     assert isinstance(job, functools.partial)
     assert job.func is daily_ingest_job
-    assert job.args == (settings, engine)
+    assert job.args == (settings, unconnected_engine)
