@@ -70,6 +70,10 @@ def variants(shipped: Rules) -> dict[str, Rules]:
             scoring(neighbour_weight=0.0),
             near_repeat=dc.replace(shipped.near_repeat, weight=0.0),
         ),
+        "no cell hours, no smoothing": scoring(cell_profile=False, neighbour_weight=0.0),
+        "half-life 180 days, no smoothing": scoring(
+            long_term_half_life_days=180.0, neighbour_weight=0.0
+        ),
         "neighbour smoothing 0.25": scoring(neighbour_weight=0.25),
         "plain smoothing (not adaptive)": scoring(adaptive_smoothing=False),
         "half-life 180 days": scoring(long_term_half_life_days=180.0),
