@@ -266,6 +266,39 @@ def argon2_ms(repeat: int = 5) -> float:
     return best * 1000
 
 
+def server_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by process ``pid`` and its descendants (Linux)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
+    tree, frontier = {pid}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [p for p, pp in parents.items() if pp == parent and p not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    return sum(used.get(p, 0.0) for p in tree)
+
+
+def floor_line(cpu_per_login: float, sessions: int) -> str:
+    """The least a rush can take: every login's server CPU, spread perfectly over all cores."""
+    cores = os.cpu_count() or 1
+    return (
+        f"server CPU per login → briefing ready: {cpu_per_login * 1000:.0f} ms; so {sessions} "
+        f"logins at once need at least {sessions} × that / {cores} cores = "
+        f"{sessions * cpu_per_login / cores:.2f} s"
+    )
+
+
 def case_line(args: argparse.Namespace) -> str:
     """The case a run measures, printed above its figures."""
     load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
@@ -305,7 +338,10 @@ def main() -> None:
         print(case_line(args))
         if args.cold:
             results = asyncio.run(concurrent(ws_url, password, args.sessions, spread=spread))
+        asyncio.run(one_login(ws_url, password))  # not counted: the first login pays the imports
+        cpu_before = server_cpu_s(proc.pid)
         singles = [asyncio.run(one_login(ws_url, password)) for _ in range(5)]
+        cpu_per_login = (server_cpu_s(proc.pid) - cpu_before) / len(singles)
         print(summary("single session: login page", [a for a, _ in singles]))
         print(summary("single session: login → briefing ready", [b for _, b in singles]))
         took = browser_login(base, password)
@@ -315,6 +351,7 @@ def main() -> None:
             results = asyncio.run(concurrent(ws_url, password, args.sessions, spread=spread))
         for name, values in results.items():
             print(summary(f"{args.sessions} concurrent: {name}", values))
+        print(floor_line(cpu_per_login, args.sessions))
     finally:
         proc.terminate()
         proc.wait(timeout=20)
