@@ -75,9 +75,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "page.briefing": ("Briefing", "Briefing"),
     "page.status": ("Status", "Status"),
     "page.tablet": ("Dienst", "Shift"),
-    "page.evaluatie": ("Evaluatie", "Evaluation"),
-    "page.gebruikers": ("Gebruikers", "Users"),
-    "page.audit": ("Auditlog", "Audit log"),
+    "page.evaluation": ("Evaluatie", "Evaluation"),
+    "page.users": ("Gebruikers", "Users"),
+    "page.audit_log": ("Auditlog", "Audit log"),
     # selection of a briefing
     "sel.date": ("Datum", "Date"),
     "sel.shift": ("Dienst", "Shift"),

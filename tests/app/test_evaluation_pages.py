@@ -46,7 +46,7 @@ def _audit(url: str, action: str) -> list[tuple[str | None, str | None]]:
 
 
 def _open(role: str, view: str) -> AppTest:
-    at = as_user(role, "evaluatie").run()
+    at = as_user(role, "evaluation").run()
     at.segmented_control(key="ev_view").set_value(view).run()
     return at
 
@@ -61,7 +61,7 @@ def _no_raw_html(at: AppTest) -> None:
 @pytest.mark.parametrize("view", list(MARKERS))
 def test_without_login_only_the_login_form(app_env: str, view: str) -> None:
     at = new_app()
-    at._page_hash = calc_hash("evaluatie")
+    at._page_hash = calc_hash("evaluation")
     at.run()
     assert not at.exception
     assert [w.label for w in at.text_input] == ["Gebruikersnaam", "Wachtwoord"]
@@ -74,7 +74,7 @@ def test_without_login_only_the_login_form(app_env: str, view: str) -> None:
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("view", list(MARKERS))
 def test_views_for_each_role(app_env: str, view: str, role: str) -> None:
-    at = as_user(role, "evaluatie").run()
+    at = as_user(role, "evaluation").run()
     assert not at.exception, at.exception
     if role not in ALLOWED:
         assert [e.value for e in at.error] == [DENIED]

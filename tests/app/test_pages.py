@@ -19,10 +19,10 @@ ROLES = ("supervisor", "handhaver", "evaluator", "admin")
 MARKERS = {
     "briefing": "Prioriteiten",
     "tablet": "Ik ben hier geweest",
-    "evaluatie": "Briefings per dag en dienst",
-    "gebruikers": "Gebruiker toevoegen",
+    "evaluation": "Briefings per dag en dienst",
+    "users": "Gebruiker toevoegen",
     "status": "Inleeslog",
-    "audit": "Auditlog",
+    "audit_log": "Auditlog",
 }
 DATA_ELEMENTS = {"dataframe", "deck_gl_json_chart", "metric", "arrow_data_frame", "html"}
 
@@ -130,7 +130,7 @@ def _count_visits(url: str) -> int:
 
 
 def test_logout_returns_to_login(app_env: str) -> None:
-    at = as_user("admin", "gebruikers").run()
+    at = as_user("admin", "users").run()
     at.button(key="logout").click().run()
     assert "Je bent uitgelogd." in texts(at)
     assert len(at.text_input) == 2

@@ -29,7 +29,7 @@ PLANTED: dict[str, Any] = {
     "is_admin": True,
     "user": User("admin", "admin"),
     USER_KEY: {"username": "admin", "role": "admin"},
-    VIEW_KEY: "audit",
+    VIEW_KEY: "audit_log",
     ACTIVE_KEY: 1e12,
     REPORT_KEY: ("binnenstad-2017", "digest", "secret report"),
     SCANS_KEY: ("2017-06-30", "secret scans"),
@@ -37,7 +37,7 @@ PLANTED: dict[str, Any] = {
     "tab_last_1_c125_1241_1301": 0.0,
 }
 #: Query parameters that try to pick a page, a role or a user.
-QUERY = {"page": "audit", "role": "admin", "user": "admin", "url_path": "gebruikers", "embed": "1"}
+QUERY = {"page": "audit_log", "role": "admin", "user": "admin", "url_path": "users", "embed": "1"}
 
 
 def _types(at: AppTest) -> set[str]:
@@ -61,11 +61,11 @@ def test_state_planted_before_login_grants_nothing_and_is_dropped_at_login(app_e
     at = new_app()
     _plant(at, PLANTED)
     at.session_state[LANG_KEY] = "nl"
-    at._page_hash = calc_hash("audit")
+    at._page_hash = calc_hash("audit_log")
     at.run()
     assert not at.exception
     assert [w.label for w in at.text_input] == ["Gebruikersnaam", "Wachtwoord"]
-    assert MARKERS["audit"] not in texts(at) and not (_types(at) & DATA_ELEMENTS)
+    assert MARKERS["audit_log"] not in texts(at) and not (_types(at) & DATA_ELEMENTS)
 
     _login_form(at, "handhaver")
     assert not at.exception
@@ -77,14 +77,14 @@ def test_state_planted_before_login_grants_nothing_and_is_dropped_at_login(app_e
     assert isinstance(at.session_state[ACTIVE_KEY], float) and at.session_state[ACTIVE_KEY] < 1e11
     # The URL asked for the audit log; a handhaver gets a refusal there, not the page.
     shown = texts(at)
-    assert "Geen toegang" in shown and MARKERS["audit"] not in shown
-    assert at.session_state[VIEW_KEY] == "denied:audit"
+    assert "Geen toegang" in shown and MARKERS["audit_log"] not in shown
+    assert at.session_state[VIEW_KEY] == "denied:audit_log"
     at._page_hash = calc_hash("tablet")
     assert MARKERS["tablet"] in texts(at.run())
 
 
 def test_logout_leaves_nothing_of_the_user_for_the_next_login(app_env: str) -> None:
-    at = as_user("evaluator", "evaluatie")
+    at = as_user("evaluator", "evaluation")
     at.session_state[SCANS_KEY] = ("2017-06-30", "the evaluator's scans")
     at.session_state[REPORT_KEY] = ("binnenstad-2017", "digest", "the evaluator's report")
     at.run()

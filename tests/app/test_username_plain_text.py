@@ -8,7 +8,7 @@ from vis.i18n import t
 
 
 def test_an_added_username_is_shown_literally(app_env: str) -> None:
-    at = as_user("admin", "gebruikers").run()
+    at = as_user("admin", "users").run()
     assert not at.exception
     form = [t for t in at.text_input]
     name, pw1, pw2 = form[-3], form[-2], form[-1]

@@ -185,7 +185,7 @@ def test_evaluator_xlsx_through_the_route_and_the_browser_saves_it(
     browser: Any, server: tuple[str, str]
 ) -> None:
     base, db_url = server
-    page = _open(browser, base, "evaluator", "evaluatie")
+    page = _open(browser, base, "evaluator", "evaluation")
     views = page.get_by_test_id("stMainBlockContainer").get_by_test_id("stButtonGroup")
     views.get_by_text("Pilot", exact=True).click(timeout=60_000)
     button = page.get_by_role("button", name="Excel (XLSX)").first

@@ -118,8 +118,8 @@ def test_handhaver_records_a_visit_on_the_tablet(browser: Any, served: tuple[str
 def test_handhaver_is_refused_the_evaluator_page(browser: Any, served: tuple[str, str]) -> None:
     base, _ = served
     page, _, _ = _page(browser, 1024, 768)
-    _login(page, f"{base}/evaluatie", "handhaver")
+    _login(page, f"{base}/evaluation", "handhaver")
     expect(page.get_by_text("Geen toegang")).to_be_visible()
     expect(page.get_by_text("Briefings per dag en dienst")).to_have_count(0)
-    page.screenshot(path=str(ARTIFACTS / "handhaver-evaluatie-refused.png"))
+    page.screenshot(path=str(ARTIFACTS / "handhaver-evaluation-refused.png"))
     page.context.close()

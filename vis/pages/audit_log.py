@@ -13,7 +13,7 @@ from vis.store.queries import audit_actions, audit_rows
 def main() -> None:
     require("admin")
     res = resources()
-    st.title(tr("page.audit"))
+    st.title(tr("page.audit_log"))
     c1, c2, c3 = st.columns([2, 2, 1])
     with res.engine.connect() as conn:
         actions = audit_actions(conn)

@@ -64,7 +64,7 @@ VIEWS = ("record", "pilot", "areas")
 
 def main() -> None:
     require(*ROLES)
-    st.title(tr("page.evaluatie"))
+    st.title(tr("page.evaluation"))
     view = st.segmented_control(
         tr("ev.view"),
         VIEWS,

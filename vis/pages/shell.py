@@ -38,14 +38,15 @@ class PageSpec:
     roles: frozenset[str]
 
 
-#: url path → page. A role's first page is its home.
+#: url path → page; each path is its page module's name (``vis/pages/<path>.py``). A role's
+#: first page is its home.
 PAGES: dict[str, PageSpec] = {
     "briefing": PageSpec(briefing.main, frozenset({"supervisor"})),
     "tablet": PageSpec(tablet.main, frozenset({"handhaver"})),
-    "gebruikers": PageSpec(users.main, frozenset({"admin"})),
-    "evaluatie": PageSpec(evaluation.main, frozenset({"evaluator", "admin"})),
+    "users": PageSpec(users.main, frozenset({"admin"})),
+    "evaluation": PageSpec(evaluation.main, frozenset({"evaluator", "admin"})),
     "status": PageSpec(status.main, frozenset({"supervisor", "admin"})),
-    "audit": PageSpec(audit_log.main, frozenset({"admin"})),
+    "audit_log": PageSpec(audit_log.main, frozenset({"admin"})),
 }
 
 

@@ -14,7 +14,7 @@ from vis.store.queries import user_rows
 def main() -> None:
     require("admin")
     res = resources()
-    st.title(tr("page.gebruikers"))
+    st.title(tr("page.users"))
     with res.engine.connect() as conn:
         rows = user_rows(conn)
     columns = {
