@@ -7,16 +7,49 @@ next ``version`` for (municipality, date, shift).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from itertools import groupby
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, and_, func, insert, select
+from sqlalchemy import Connection, DateTime, Engine, and_, func, insert, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 
 from briefing.history import INCIDENT_COLUMNS
 from vis.db.schema import briefings, incidents
 
 _TIME_COLUMNS = ("begin_at", "end_at", "known_at")
+
+
+def _columns() -> list[Any]:
+    """The incident columns; the times without :class:`UtcDateTime`'s per-value conversion (the
+    frame converts them all at once, to the same UTC-aware values)."""
+    return [
+        type_coerce(incidents.c[name], DateTime(timezone=True)).label(name)
+        if name in _TIME_COLUMNS
+        else incidents.c[name]
+        for name in INCIDENT_COLUMNS
+    ]
+
+
+def _where(known_before: dt.datetime, known_since: dt.datetime | None) -> list[Any]:
+    if known_before.tzinfo is None:
+        raise ValueError("known_before must be timezone-aware")
+    where = [incidents.c.known_at < known_before]
+    if known_since is not None:
+        where.append(incidents.c.known_at >= known_since)
+    return where
+
+
+def _frame(rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
+    """Rows (plain tuples, in INCIDENT_COLUMNS order) as the incident frame, times UTC-aware."""
+    frame = pd.DataFrame(rows, columns=list(INCIDENT_COLUMNS))
+    for name in _TIME_COLUMNS:
+        # naive values (SQLite) are UTC; aware ones are converted to UTC
+        frame[name] = pd.to_datetime(frame[name], utc=True)
+    for name in ("x", "y", "arrests"):
+        frame[name] = pd.to_numeric(frame[name], errors="coerce").astype(float)
+    return frame
 
 
 def load_incidents(
@@ -31,21 +64,34 @@ def load_incidents(
     ``municipality`` limits them to incidents located in that municipality's areas; ``None``
     takes every incident (also those outside every area, which take part in the grid hotspots).
     """
-    if known_before.tzinfo is None:
-        raise ValueError("known_before must be timezone-aware")
-    cols = [incidents.c[name] for name in INCIDENT_COLUMNS]
-    where = [incidents.c.known_at < known_before]
-    if known_since is not None:
-        where.append(incidents.c.known_at >= known_since)
+    where = _where(known_before, known_since)
     if municipality is not None:
         where.append(incidents.c.municipality_code == municipality)
-    rows = conn.execute(select(*cols).where(and_(*where)).order_by(incidents.c.id)).all()
-    frame = pd.DataFrame(rows, columns=list(INCIDENT_COLUMNS))
-    for name in _TIME_COLUMNS:
-        frame[name] = pd.to_datetime(frame[name], utc=True)
-    for name in ("x", "y", "arrests"):
-        frame[name] = pd.to_numeric(frame[name], errors="coerce").astype(float)
-    return frame
+    query = select(*_columns()).where(and_(*where)).order_by(incidents.c.id)
+    return _frame([tuple(row) for row in conn.execute(query)])
+
+
+def load_incidents_by_municipality(
+    conn: Connection,
+    municipalities: Sequence[str],
+    *,
+    known_before: dt.datetime,
+    known_since: dt.datetime | None = None,
+) -> dict[str, pd.DataFrame]:
+    """:func:`load_incidents` of each of ``municipalities`` (the same frames), from one query.
+
+    Every code gets a frame, an empty one when it has no incidents in the range."""
+    codes = sorted(set(municipalities))
+    query = (
+        select(*_columns(), incidents.c.municipality_code)
+        .where(and_(*_where(known_before, known_since), incidents.c.municipality_code.in_(codes)))
+        .order_by(incidents.c.municipality_code, incidents.c.id)
+    )
+    width = len(INCIDENT_COLUMNS)
+    grouped: dict[str, list[tuple[Any, ...]]] = {code: [] for code in codes}
+    for code, rows in groupby(conn.execute(query), key=lambda row: row[width]):
+        grouped[code] = [tuple(row)[:width] for row in rows]
+    return {code: _frame(grouped[code]) for code in municipalities}
 
 
 def store_briefing(
