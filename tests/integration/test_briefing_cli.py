@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from clirun import CliResult, run_vis
 from sqlalchemy import Engine, select
@@ -215,3 +216,48 @@ def test_briefing_as_pdf_is_a_printable_document(
     assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
     pages = data.count(b"/Type /Page") - data.count(b"/Type /Pages")
     assert pages >= 3  # one page (or more) per shift
+
+
+def test_one_query_for_many_municipalities_gives_each_its_own_frame(engine: Engine) -> None:
+    """The batch loader of the national build returns exactly what one query per municipality
+    returns: the same rows in the same order, the same columns and types, times UTC-aware (also
+    across a change of summer time), empty frames for codes without incidents in the range."""
+    from sqlalchemy import insert
+
+    from vis.db.schema import incidents
+    from vis.store.briefing_store import load_incidents_by_municipality
+
+    now = dt.datetime(2017, 7, 1, tzinfo=dt.UTC)
+    rows: list[dict[str, object]] = []
+    for i in range(30):
+        begin = dt.datetime(2017, 3, 20, 22, tzinfo=dt.UTC) + dt.timedelta(hours=7 * i)
+        rows.append({
+            "id": f"N{(i * 7) % 30:03d}", "source": "test",
+            "category": None if i % 5 else "vernieling",
+            "begin_at": begin, "end_at": None if i % 3 else begin + dt.timedelta(hours=2),
+            "known_at": begin + dt.timedelta(hours=1), "arrests": i % 2,
+            "x": None if i == 4 else 155000.0 + i, "y": 463000.0 - i, "area_code": "WK030701",
+            "municipality_code": ("GM0307", "GM0344", None)[i % 3], "street": None,
+            "row_hash": "h", "first_run_id": 1, "last_run_id": 1,
+            "created_at": now, "updated_at": now,
+        })  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(insert(incidents), rows)
+    before = dt.datetime(2017, 4, 1, tzinfo=dt.UTC)
+    since = dt.datetime(2017, 3, 21, tzinfo=dt.UTC)
+    codes = ["GM0344", "GM0307", "GM0999"]
+    with engine.connect() as conn:
+        batch = load_incidents_by_municipality(conn, codes, known_before=before, known_since=since)
+        single = {
+            code: load_incidents(conn, known_before=before, known_since=since, municipality=code)
+            for code in codes
+        }
+    assert list(batch) == codes
+    for code in codes:
+        pd.testing.assert_frame_equal(batch[code], single[code], check_exact=True)
+    assert len(batch["GM0307"]) > 5 and len(batch["GM0344"]) > 5 and batch["GM0999"].empty
+    assert str(batch["GM0307"]["begin_at"].dt.tz) == "UTC"
+    assert batch["GM0307"]["id"].tolist() == sorted(batch["GM0307"]["id"].tolist())
+    first = rows[3]
+    got = batch["GM0307"].set_index("id").loc[str(first["id"])]
+    assert got["begin_at"].to_pydatetime() == first["begin_at"]
