@@ -2,7 +2,10 @@
 
 ``vis evaluate --list`` prints the configured pilots, one name a line; ``vis evaluate --pilot NAME``
 prints the indicators and the tests in plain Dutch (``--json``: everything as JSON; ``--export
-PATH``: also write .csv, .xlsx or .pdf). ``vis evaluate --area-scans`` prints the area scan
+PATH``: also write .csv, .xlsx or .pdf). The output is stored; while the code, the
+configuration and the data are unchanged the next ``--pilot`` prints the stored output and says so
+on standard error (``--recompute`` computes afresh; ``--export`` always does).
+``vis evaluate --area-scans`` prints the area scan
 (gebiedsscan) of each gebied, with the same ``--json`` and ``--export``. Errors print one line
 on standard error: exit status 2 for a bad pilots.toml or an unknown pilot, 1 when the work itself
 fails.
@@ -125,38 +128,57 @@ def format_report(report: PilotReport) -> str:
     return "\n".join(lines)
 
 
+def render(report: PilotReport) -> tuple[str, str]:
+    """The report as the command prints it: Dutch text, and JSON."""
+    return format_report(report), json.dumps(report.to_dict(), ensure_ascii=False, indent=2)
+
+
 def cmd_evaluate(settings: Settings, args: argparse.Namespace) -> int:
-    from briefing.evaluation.config import PilotConfigError
-    from vis.services.evaluation import pilot_config, run_evaluation
+    # the error class from the file model (pydantic only): a stored output needs no pandas
+    from briefing.evaluation.pilots_file import PilotConfigError
+    from vis.services.evaluation_results import evaluation_output
 
     try:
         if args.area_scans:
             return _cmd_scans(settings, args)
         if args.list:
+            from vis.services.evaluation import pilot_config
+
             for name in pilot_config(settings).names():
                 print(name)
             return EXIT_OK
         if not args.pilot:
             print("vis: geef --pilot NAAM of --list", file=sys.stderr)
             return EXIT_USAGE
-        report = run_evaluation(settings, args.pilot)
+        recompute = bool(args.recompute or args.export)  # an export needs the report itself
+        output = evaluation_output(settings, args.pilot, render, recompute=recompute)
     except PilotConfigError as exc:
         print(f"vis: {' '.join(str(exc).split())}", file=sys.stderr)
         return EXIT_USAGE
-    if args.export:
+    if output.stored:
+        print(f"vis: {_stored_note(settings, output.computed_at, output.seconds)}", file=sys.stderr)
+    if args.export and output.report is not None:
         from vis.reports.evaluation_export import ExportError, export_report
 
         try:
-            written = export_report(report, Path(args.export))
+            written = export_report(output.report, Path(args.export))
         except ExportError as exc:
             print(f"vis: {exc}", file=sys.stderr)
             return EXIT_FAILED
         print(f"geëxporteerd naar {written}", file=sys.stderr)
-    if args.json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
-    else:
-        print(format_report(report))
+    print(output.json if args.json else output.text)
     return EXIT_OK
+
+
+def _stored_note(settings: Settings, computed_at: dt.datetime, seconds: float) -> str:
+    from zoneinfo import ZoneInfo
+
+    local = computed_at.astimezone(ZoneInfo(settings.schedule.timezone))
+    return (
+        f"opgeslagen resultaat, berekend op {local:%d-%m-%Y %H:%M:%S} in "
+        f"{nl_number(seconds, 1)} s; gegevens, configuratie en code zijn sindsdien niet "
+        "veranderd (--recompute rekent opnieuw)"
+    )
 
 
 def _cmd_scans(settings: Settings, args: argparse.Namespace) -> int:
@@ -193,4 +215,9 @@ def register(subparsers: Any, common_parent: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--json", action="store_true", help="alles als JSON")
     p.add_argument("--export", metavar="PAD", help="ook wegschrijven als .csv, .xlsx of .pdf")
+    p.add_argument(
+        "--recompute",
+        action="store_true",
+        help="opnieuw berekenen, ook als er een opgeslagen resultaat is",
+    )
     p.set_defaults(func=cmd_evaluate)
