@@ -20,11 +20,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from briefing.evaluation.explain import NIET_INGEVULD, nl_number
+from briefing.evaluation.explain import nl_number
+from vis.reports.evaluation_text import num, render
 
 if TYPE_CHECKING:
     from briefing.evaluation.areascan import AreaScan
-    from briefing.evaluation.report import PilotReport
     from vis.settings import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -45,11 +45,6 @@ def scan_dict(scan: AreaScan) -> dict[str, Any]:
     return result
 
 
-def _num(value: Any, digits: int = 1) -> str:
-    known = isinstance(value, int | float) and value == value  # not None, not NaN
-    return nl_number(float(value), digits) if known else "–"
-
-
 def format_scans(as_of: dt.date, scans: list[AreaScan]) -> str:
     """The scans as Dutch text, one block per gebied."""
     lines = [f"Gebiedsscans veiligheid, peildatum {as_of:%d-%m-%Y}"]
@@ -64,7 +59,7 @@ def format_scans(as_of: dt.date, scans: list[AreaScan]) -> str:
         for r in s.rates.to_dict(orient="records"):
             lines.append(
                 f"    {r['reeks']!s:<31} {r['aantal']!s:>6}  gebied "
-                f"{_num(r['gebied_per_1000'])}  stad {_num(r['stad_per_1000'])}"
+                f"{num(r['gebied_per_1000'])}  stad {num(r['stad_per_1000'])}"
             )
             lines.append(f"      {r['uitleg']}")
         lines.append("  Trend, laatste jaar tegen het jaar ervoor:")
@@ -80,57 +75,6 @@ def format_scans(as_of: dt.date, scans: list[AreaScan]) -> str:
             street = f", {' '.join(str(r['straat']).split())}" if r["straat"] else ""
             lines.append(f"    {r['cel']}: {r['aantal']} ({r['meest']}{street})")
     return "\n".join(lines)
-
-
-def format_report(report: PilotReport) -> str:
-    p = report.pilot
-    lines = [
-        f"Pilot {p.name}: {p.label}",
-        f"Basisperiode {p.baseline.label()}; pilotperiode {p.pilot.label()}",
-        "Inwoners: "
-        + ", ".join(
-            f"{g} {nl_number(v, 0) if v else 'onbekend'}" for g, v in report.populations.items()
-        ),
-        "",
-        f"Antwoord: {report.headline}",
-        "",
-        "Effect per reeks (verschil-in-verschillen, behandelgebied tegen verwacht):",
-        *(f"  {text}" for text in report.effects.get("tekst", [])),
-        "",
-        "Doelen van de gemeente:",
-    ]
-    for row in report.indicators.to_dict(orient="records"):
-        if row["doel"] and not str(row["doel_gehaald"]).startswith("n.v.t."):
-            lines.append(
-                f"  {row['periode']!s:<13} {row['omschrijving']!s:<31} "
-                f"{_num(row['waarde'])}  doel {row['doel']}: {row['doel_gehaald']}"
-            )
-    lines += ["", "Indicatoren (per 1.000 inwoners per jaar, tenzij anders vermeld):"]
-    for row in report.indicators.to_dict(orient="records"):
-        waarde = row["waarde"]
-        known = isinstance(waarde, int | float) and waarde == waarde  # not None, not NaN
-        value = nl_number(float(waarde), 1) if known else str(row["toelichting"])
-        target = f"  doel {row['doel']}" if row["doel"] else ""
-        lines.append(
-            f"  {row['periode']!s:<13} {row['gebied']!s:<15} {row['omschrijving']!s:<31} "
-            f"{row['aantal']!s:>6}  {value}{target}"
-        )
-    lines += ["", "Cijfers van buiten VIS:"]
-    for row in report.outside.to_dict(orient="records"):
-        shown = (
-            row["waarde"] if row["waarde"] == NIET_INGEVULD else f"{row['waarde']} {row['eenheid']}"
-        )
-        lines.append(f"  {row['omschrijving']}: {shown} (bron: {row['bron']})")
-    lines += ["", "Toetsen:"]
-    lines += [f"  {text}" for text in report.comparisons["uitleg"]]
-    lines += ["", report.record_summary.explanation, report.dosage_summary.explanation]
-    lines += [f"Opmerking: {n}" for n in report.notes]
-    return "\n".join(lines)
-
-
-def render(report: PilotReport) -> tuple[str, str]:
-    """The report as the command prints it: Dutch text, and JSON."""
-    return format_report(report), json.dumps(report.to_dict(), ensure_ascii=False, indent=2)
 
 
 def cmd_evaluate(settings: Settings, args: argparse.Namespace) -> int:

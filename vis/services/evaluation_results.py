@@ -10,6 +10,9 @@ Any change gives another key, and the evaluation is computed afresh and stored i
 Only this module, the store and the settings are imported on the way to a stored output: no
 pandas, SciPy or statsmodels (their import alone takes longer than the 1 s the evaluation may
 take, issue 12). :func:`vis.services.evaluation.evaluate_on` is imported when it must run.
+
+The evaluation page needs the report itself, not its printed output: it computes the report
+(:func:`report_on`, kept in the session) and stores its output for the command line.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from vis.store.evaluation_results import (
 )
 
 if TYPE_CHECKING:
+    from briefing.evaluation.config import PilotConfig
     from briefing.evaluation.report import PilotReport
 
 #: The libraries whose results the evaluation's figures and text depend on.
@@ -46,7 +50,7 @@ VIS_MODULES = (
     "areas.py",
     "geo.py",
     "settings.py",
-    "cli/evaluate.py",
+    "reports/evaluation_text.py",
     "services/evaluation.py",
     "services/evaluation_results.py",
     "store/evaluation_store.py",
@@ -163,3 +167,24 @@ def keep(engine: Engine, municipality: str, result: StoredEvaluation) -> bool:
     except SQLAlchemyError:
         return False
     return True
+
+
+def report_on(
+    engine: Engine, settings: Settings, pilot: str, config: PilotConfig | None = None
+) -> PilotReport:
+    """The pilot's report for the evaluation page, computed now; its output is stored for
+    `vis evaluate` under the key of what it was computed on."""
+    from vis.reports.evaluation_text import render
+    from vis.services import evaluation
+
+    with engine.connect() as conn:
+        version_now = code_version()
+        key = result_key(conn, settings, pilot, version_now)
+        started = time.perf_counter()
+        report = evaluation.evaluate_on(conn, settings, pilot, config)
+        seconds = time.perf_counter() - started
+    text, json_text = render(report)
+    now = dt.datetime.now(dt.UTC)
+    result = StoredEvaluation(pilot, key, version_now, text, json_text, now, seconds)
+    keep(engine, settings.municipality.code, result)
+    return report
