@@ -49,3 +49,25 @@ def test_0008_adds_the_calibrations_table_and_takes_it_away_again(db_url: str) -
         assert current_revision(engine) == "0007"
     finally:
         engine.dispose()
+
+
+def test_0009_adds_the_evaluation_results_table_and_takes_it_away_again(db_url: str) -> None:
+    from alembic import command
+
+    from vis.db.migrate import alembic_config
+
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, "0008")
+        assert "evaluation_results" not in inspect(engine).get_table_names()
+        assert upgrade(engine, "0009") == "0009"
+        columns = {c["name"] for c in inspect(engine).get_columns("evaluation_results")}
+        assert columns == set(metadata.tables["evaluation_results"].columns.keys())
+        cfg = alembic_config()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0008")
+        assert "evaluation_results" not in inspect(engine).get_table_names()
+        assert current_revision(engine) == "0008"
+    finally:
+        engine.dispose()

@@ -121,3 +121,29 @@ def test_a_cell_id_names_its_own_lattice_so_fine_hotspots_land_where_they_were_s
     inside = in_hotspot(shape, [x0 + 10.0], [y0 + 10.0])
     outside = in_hotspot(shape, [x0 + 70.0], [y0 + 10.0])
     assert bool(inside[0]) and not bool(outside[0])
+
+
+@settings(max_examples=60)
+@given(cells=st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6)), min_size=1, max_size=30))
+def test_a_hotspot_shape_is_the_union_of_its_cells_whatever_their_order_or_repeats(
+    cells: list[tuple[int, int]],
+) -> None:
+    import shapely
+
+    ids = [GRID.cell_id(c, r) for c, r in cells]
+    shape = cells_shape(ids, GRID.id_bounds)
+    overlay = shapely.union_all([shapely.box(*GRID.id_bounds(i)) for i in ids])
+    assert shape is not None and shape.is_valid and shape.equals(overlay)
+    assert shape.area == overlay.area == 125.0**2 * len(set(cells))
+
+
+def test_cells_of_two_sizes_that_overlap_make_the_same_shape_as_their_overlay() -> None:
+    import shapely
+
+    coarse = Grid(250.0, 0.0, 300000.0)
+    ids = [coarse.cell_id(0, 0), GRID.cell_id(1, 1), GRID.cell_id(2, 0)]
+    shape = cells_shape(ids, GRID.id_bounds)  # an id names its own size
+    overlay = shapely.union_all([
+        shapely.box(0.0, 300000.0, 250.0, 300250.0), shapely.box(250.0, 300000.0, 375.0, 300125.0)
+    ])  # fmt: skip
+    assert shape is not None and shape.is_valid and shape.equals(overlay)

@@ -2,7 +2,10 @@
 
 ``vis evaluate --list`` prints the configured pilots, one name a line; ``vis evaluate --pilot NAME``
 prints the indicators and the tests in plain Dutch (``--json``: everything as JSON; ``--export
-PATH``: also write .csv, .xlsx or .pdf). ``vis evaluate --area-scans`` prints the area scan
+PATH``: also write .csv, .xlsx or .pdf). The output is stored; while the code, the
+configuration and the data are unchanged the next ``--pilot`` prints the stored output and says so
+on standard error (``--recompute`` computes afresh; ``--export`` always does).
+``vis evaluate --area-scans`` prints the area scan
 (gebiedsscan) of each gebied, with the same ``--json`` and ``--export``. Errors print one line
 on standard error: exit status 2 for a bad pilots.toml or an unknown pilot, 1 when the work itself
 fails.
@@ -17,11 +20,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from briefing.evaluation.explain import NIET_INGEVULD, nl_number
+from briefing.evaluation.explain import nl_number
+from vis.reports.evaluation_text import num, render
 
 if TYPE_CHECKING:
     from briefing.evaluation.areascan import AreaScan
-    from briefing.evaluation.report import PilotReport
     from vis.settings import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -42,11 +45,6 @@ def scan_dict(scan: AreaScan) -> dict[str, Any]:
     return result
 
 
-def _num(value: Any, digits: int = 1) -> str:
-    known = isinstance(value, int | float) and value == value  # not None, not NaN
-    return nl_number(float(value), digits) if known else "–"
-
-
 def format_scans(as_of: dt.date, scans: list[AreaScan]) -> str:
     """The scans as Dutch text, one block per gebied."""
     lines = [f"Gebiedsscans veiligheid, peildatum {as_of:%d-%m-%Y}"]
@@ -61,7 +59,7 @@ def format_scans(as_of: dt.date, scans: list[AreaScan]) -> str:
         for r in s.rates.to_dict(orient="records"):
             lines.append(
                 f"    {r['reeks']!s:<31} {r['aantal']!s:>6}  gebied "
-                f"{_num(r['gebied_per_1000'])}  stad {_num(r['stad_per_1000'])}"
+                f"{num(r['gebied_per_1000'])}  stad {num(r['stad_per_1000'])}"
             )
             lines.append(f"      {r['uitleg']}")
         lines.append("  Trend, laatste jaar tegen het jaar ervoor:")
@@ -79,84 +77,52 @@ def format_scans(as_of: dt.date, scans: list[AreaScan]) -> str:
     return "\n".join(lines)
 
 
-def format_report(report: PilotReport) -> str:
-    p = report.pilot
-    lines = [
-        f"Pilot {p.name}: {p.label}",
-        f"Basisperiode {p.baseline.label()}; pilotperiode {p.pilot.label()}",
-        "Inwoners: "
-        + ", ".join(
-            f"{g} {nl_number(v, 0) if v else 'onbekend'}" for g, v in report.populations.items()
-        ),
-        "",
-        f"Antwoord: {report.headline}",
-        "",
-        "Effect per reeks (verschil-in-verschillen, behandelgebied tegen verwacht):",
-        *(f"  {text}" for text in report.effects.get("tekst", [])),
-        "",
-        "Doelen van de gemeente:",
-    ]
-    for row in report.indicators.to_dict(orient="records"):
-        if row["doel"] and not str(row["doel_gehaald"]).startswith("n.v.t."):
-            lines.append(
-                f"  {row['periode']!s:<13} {row['omschrijving']!s:<31} "
-                f"{_num(row['waarde'])}  doel {row['doel']}: {row['doel_gehaald']}"
-            )
-    lines += ["", "Indicatoren (per 1.000 inwoners per jaar, tenzij anders vermeld):"]
-    for row in report.indicators.to_dict(orient="records"):
-        waarde = row["waarde"]
-        known = isinstance(waarde, int | float) and waarde == waarde  # not None, not NaN
-        value = nl_number(float(waarde), 1) if known else str(row["toelichting"])
-        target = f"  doel {row['doel']}" if row["doel"] else ""
-        lines.append(
-            f"  {row['periode']!s:<13} {row['gebied']!s:<15} {row['omschrijving']!s:<31} "
-            f"{row['aantal']!s:>6}  {value}{target}"
-        )
-    lines += ["", "Cijfers van buiten VIS:"]
-    for row in report.outside.to_dict(orient="records"):
-        shown = (
-            row["waarde"] if row["waarde"] == NIET_INGEVULD else f"{row['waarde']} {row['eenheid']}"
-        )
-        lines.append(f"  {row['omschrijving']}: {shown} (bron: {row['bron']})")
-    lines += ["", "Toetsen:"]
-    lines += [f"  {text}" for text in report.comparisons["uitleg"]]
-    lines += ["", report.record_summary.explanation, report.dosage_summary.explanation]
-    lines += [f"Opmerking: {n}" for n in report.notes]
-    return "\n".join(lines)
-
-
 def cmd_evaluate(settings: Settings, args: argparse.Namespace) -> int:
-    from briefing.evaluation.config import PilotConfigError
-    from vis.services.evaluation import pilot_config, run_evaluation
+    # the error class from the file model (pydantic only): a stored output needs no pandas
+    from briefing.evaluation.pilots_file import PilotConfigError
+    from vis.services.evaluation_results import evaluation_output
 
     try:
         if args.area_scans:
             return _cmd_scans(settings, args)
         if args.list:
+            from vis.services.evaluation import pilot_config
+
             for name in pilot_config(settings).names():
                 print(name)
             return EXIT_OK
         if not args.pilot:
             print("vis: geef --pilot NAAM of --list", file=sys.stderr)
             return EXIT_USAGE
-        report = run_evaluation(settings, args.pilot)
+        recompute = bool(args.recompute or args.export)  # an export needs the report itself
+        output = evaluation_output(settings, args.pilot, render, recompute=recompute)
     except PilotConfigError as exc:
         print(f"vis: {' '.join(str(exc).split())}", file=sys.stderr)
         return EXIT_USAGE
-    if args.export:
+    if output.stored:
+        print(f"vis: {_stored_note(settings, output.computed_at, output.seconds)}", file=sys.stderr)
+    if args.export and output.report is not None:
         from vis.reports.evaluation_export import ExportError, export_report
 
         try:
-            written = export_report(report, Path(args.export))
+            written = export_report(output.report, Path(args.export))
         except ExportError as exc:
             print(f"vis: {exc}", file=sys.stderr)
             return EXIT_FAILED
         print(f"geëxporteerd naar {written}", file=sys.stderr)
-    if args.json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
-    else:
-        print(format_report(report))
+    print(output.json if args.json else output.text)
     return EXIT_OK
+
+
+def _stored_note(settings: Settings, computed_at: dt.datetime, seconds: float) -> str:
+    from zoneinfo import ZoneInfo
+
+    local = computed_at.astimezone(ZoneInfo(settings.schedule.timezone))
+    return (
+        f"opgeslagen resultaat, berekend op {local:%d-%m-%Y %H:%M:%S} in "
+        f"{nl_number(seconds, 1)} s; gegevens, configuratie en code zijn sindsdien niet "
+        "veranderd (--recompute rekent opnieuw)"
+    )
 
 
 def _cmd_scans(settings: Settings, args: argparse.Namespace) -> int:
@@ -193,4 +159,9 @@ def register(subparsers: Any, common_parent: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--json", action="store_true", help="alles als JSON")
     p.add_argument("--export", metavar="PAD", help="ook wegschrijven als .csv, .xlsx of .pdf")
+    p.add_argument(
+        "--recompute",
+        action="store_true",
+        help="opnieuw berekenen, ook als er een opgeslagen resultaat is",
+    )
     p.set_defaults(func=cmd_evaluate)

@@ -401,3 +401,26 @@ calibrations = Table(
     Column("created_by", String(100), nullable=False),
     UniqueConstraint("municipality_code", "version", name="uq_calibrations_municipality_code"),
 )
+
+# --- stored pilot evaluations (migration 0009) ---------------------------------------------------
+
+evaluation_results = Table(
+    "evaluation_results",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("municipality_code", String(8), nullable=False),
+    Column("pilot", String(100), nullable=False),
+    Column(
+        "key_sha256",
+        String(64),
+        nullable=False,
+        comment="SHA-256 of the code version, the configuration and the data marks it was "
+        "computed on",
+    ),
+    Column("code_version", String(64), nullable=False),
+    Column("text", Text, nullable=False, comment="`vis evaluate --pilot` output"),
+    Column("json", Text, nullable=False, comment="`vis evaluate --pilot --json` output"),
+    Column("computed_at", UtcDateTime(), nullable=False),
+    Column("seconds", Float, nullable=False, comment="How long the computation took"),
+    UniqueConstraint("municipality_code", "pilot", name="uq_evaluation_results_municipality_code"),
+)

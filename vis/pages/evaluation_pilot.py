@@ -3,7 +3,8 @@ source, weekly charts (Altair), the tests in plain Dutch, export, and editing th
 definitions (evaluator and admin; validated by the pilots loader, written with ``dump_pilots``,
 audited).
 
-A report is computed on demand and kept in this session's state only (never ``st.cache_data``).
+A report is computed on demand and kept in this session's state only (never ``st.cache_data``);
+its output is stored for `vis evaluate` (:func:`vis.services.evaluation_results.report_on`).
 Every text from the data or the configuration is escaped before it is rendered as Markdown.
 """
 
@@ -76,17 +77,21 @@ def load_config(res: Resources) -> PilotConfig:
     return pilot_config(res.settings)
 
 
-def _report(res: Resources, config: PilotConfig, name: str) -> PilotReport:
-    """The pilot's report: this session's copy while the configuration is unchanged."""
-    from vis.services.evaluation import evaluate_on
+def _report(
+    res: Resources, config: PilotConfig, name: str, *, recompute: bool = False
+) -> PilotReport:
+    """The pilot's report: this session's copy while the configuration is unchanged (unless
+    ``recompute``: the refresh button), else computed now and its output stored for
+    `vis evaluate`."""
+    from vis.services.evaluation_results import report_on
 
     digest = hashlib.sha256(dump_pilots(config).encode()).hexdigest()
     kept = st.session_state.get(REPORT_KEY)
-    if isinstance(kept, tuple) and kept[:2] == (name, digest):
+    if not recompute and isinstance(kept, tuple) and kept[:2] == (name, digest):
         report: PilotReport = kept[2]
         return report
-    with st.spinner(tr("ep.computing")), res.engine.connect() as conn:
-        report = evaluate_on(conn, res.settings, name, config)
+    with st.spinner(tr("ep.computing")):
+        report = report_on(res.engine, res.settings, name, config)
     st.session_state[REPORT_KEY] = (name, digest, report)
     return report
 
@@ -112,10 +117,10 @@ def main() -> None:
     name = st.selectbox(
         tr("ep.choose"), config.names(), format_func=lambda n: labels[n], key="ep_pilot"
     )
-    if st.button(tr("as.refresh"), icon=":material/refresh:", key="ep_refresh"):
-        st.session_state.pop(REPORT_KEY, None)  # new data since: evaluate again
+    # new data since, or a doubt: evaluate again
+    refresh = st.button(tr("as.refresh"), icon=":material/refresh:", key="ep_refresh")
     try:
-        report = _report(res, config, name)
+        report = _report(res, config, name, recompute=refresh)
     except (PilotConfigError, VisError) as exc:
         st.error(tr("ep.failed", error=md(exc)))
         _editor(res, config)
