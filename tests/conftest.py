@@ -3,7 +3,10 @@
 Which databases run is set by VIS_TEST_DATABASES (default "sqlite,postgresql"); PostgreSQL is the
 machine's server at VIS_TEST_PG_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test).
 Each test that asks for a PostgreSQL database gets its own schema, dropped afterwards, so that
-parallel runs cannot collide.
+parallel runs cannot collide. Under pytest-xdist each worker also gets its own database (created
+from the configured one's server, dropped when the worker ends): advisory locks, which VIS takes
+for ingest runs, jobs and the audit chain, are per database, not per schema, so workers sharing
+one database would see each other's locks.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings as hypothesis_settings
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, make_url, text
 
 from vis.db.engine import make_engine
 from vis.db.migrate import upgrade
@@ -42,6 +45,28 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
 
 
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """The PostgreSQL database of this test process: VIS_TEST_PG_URL's database itself, or under
+    pytest-xdist one of the worker's own, named after the worker and the run."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is None:
+        yield PG_URL
+        return
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", uuid.uuid4().hex)[:8]
+    base = make_url(PG_URL)
+    name = f"{base.database}_{worker}_{run}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture(params=DATABASES)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A URL to an empty database of each configured kind (not yet migrated)."""
@@ -50,12 +75,13 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         return
     if request.param != "postgresql":
         raise ValueError(f"unknown test database {request.param!r}")
+    database: str = request.getfixturevalue("pg_url")
     schema = f"vis_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    admin = create_engine(database, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+        yield f"{database}?options=-csearch_path%3D{schema}"
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

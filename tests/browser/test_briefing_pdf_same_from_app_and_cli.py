@@ -7,14 +7,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from clirun import CliResult, run_vis
 from playwright.sync_api import expect
 from pypdf import PdfReader
 from serving import PASSWORD, login, settled, start_serve, stop
@@ -26,17 +24,15 @@ TEST_DATA = PROJECT_ROOT / "tests" / "data"
 DAY, SHIFT = "2017-03-14", "avond"
 
 
-def _vis(db_url: str, *args: str, **env: str) -> subprocess.CompletedProcess[bytes]:
+def _vis(db_url: str, *args: str, **env: str) -> CliResult:
+    """``vis ARGS`` in-process (no real process is the point here)."""
     environ = {
-        **os.environ,
         "VIS_DATABASE_URL": db_url,
         "VIS_CONFIG": str(PROJECT_ROOT / "config" / "vis.toml"),
         **env,
     }
-    done = subprocess.run(
-        [sys.executable, "-m", "vis.cli", *args], env=environ, capture_output=True, timeout=180
-    )
-    assert done.returncode == 0, done.stderr.decode()
+    done = run_vis(*args, env=environ)
+    assert done.returncode == 0, done.stderr
     return done
 
 
@@ -99,7 +95,9 @@ def test_the_apps_pdf_and_the_clis_pdf_carry_the_same_text(
         page.locator("a.vis-download").last.click()
     from_app = Path(download.value.path()).read_bytes()
     context.close()
-    from_cli = _vis(db_url, "briefing", "--date", DAY, "--shift", SHIFT, "--format", "pdf").stdout
+    from_cli = _vis(
+        db_url, "briefing", "--date", DAY, "--shift", SHIFT, "--format", "pdf"
+    ).stdout_bytes
     app_text, cli_text = _text(from_app), _text(from_cli)
     assert app_text == cli_text
     assert len(cli_text) == 1  # one A4 page for the shift

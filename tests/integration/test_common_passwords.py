@@ -3,11 +3,8 @@ with digits and punctuation around it, and accepts an uncommon one (SQLite and P
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
+from clirun import CliResult, run_vis
 from sqlalchemy import Engine, func, select
 
 from vis.db.schema import users
@@ -16,20 +13,13 @@ from vis.settings import PROJECT_ROOT
 COMMON = ["P@ssw0rd2024", "Summer2024!!", "Januari2025!", "Handhaver1!x"]
 
 
-def add(url: str, name: str, password: str) -> subprocess.CompletedProcess[str]:
+def add(url: str, name: str, password: str) -> CliResult:
     env = {
-        **os.environ,
         "VIS_DATABASE_URL": url,
         "VIS_CONFIG": str(PROJECT_ROOT / "config/vis.toml"),
         "VIS_NEW_PASSWORD": password,
     }
-    return subprocess.run(
-        [sys.executable, "-m", "vis.cli", "user", "add", name, "--role", "handhaver"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_vis("user", "add", name, "--role", "handhaver", env=env)
 
 
 @pytest.mark.parametrize("password", COMMON)

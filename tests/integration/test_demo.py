@@ -150,6 +150,7 @@ def test_demo_feed_pages_json_and_odata(feed: DemoFeedServer) -> None:
     assert rows == len(feed.data.crime_rows) > 4000
 
 
+@pytest.mark.slow  # builds the live demo's feed: about 3 s on a quiet 2-core machine
 def test_demo_feed_serves_no_day_before_it_has_passed() -> None:
     settings = load_settings()
     areas = load_areas(settings).of_municipality("GM0307")

@@ -7,31 +7,24 @@ import grp
 import os
 import shutil
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from clirun import CliResult, run_vis
 from sqlalchemy import text
 
 from vis.db.engine import make_engine
 from vis.settings import PROJECT_ROOT
 
 
-def vis(args: list[str], url: str, config: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "VIS_DATABASE_URL": url,
-        "VIS_CONFIG": str(config or PROJECT_ROOT / "config/vis.toml"),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "vis.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        preexec_fn=lambda: os.umask(0o022),  # the usual umask: new files 0644
-    )
+def vis(args: list[str], url: str, config: Path | None = None) -> CliResult:
+    """``vis ARGS`` in-process under the usual umask (new files 0644)."""
+    env = {"VIS_DATABASE_URL": url, "VIS_CONFIG": str(config or PROJECT_ROOT / "config/vis.toml")}
+    old = os.umask(0o022)
+    try:
+        return run_vis(*args, env=env)
+    finally:
+        os.umask(old)
 
 
 def _mode(path: Path) -> int:
