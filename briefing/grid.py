@@ -116,11 +116,16 @@ def persistence_share(older: FloatArray, newer: FloatArray, weight: float) -> Fl
     shape = (older.shape[0],) + (1,) * (older.ndim - 1)
     if weight == 0:
         return np.ones(shape)
-    d_old = older - smooth(older, weight)
-    d_new = newer - smooth(newer, weight)
+    # the same arithmetic as ``older - smooth(older)`` etc., in fewer fresh arrays
+    d_old = smooth(older, weight)
+    np.subtract(older, d_old, out=d_old)
+    d_new = smooth(newer, weight)
+    np.subtract(newer, d_new, out=d_new)
     axes = tuple(range(1, older.ndim))
-    cov = (d_old * d_new).sum(axis=axes)
-    var = (d_old * d_old).sum(axis=axes) + (d_new * d_new).sum(axis=axes)
+    product = d_old * d_new
+    cov = product.sum(axis=axes)
+    var = np.multiply(d_old, d_old, out=product).sum(axis=axes)
+    var = var + np.multiply(d_new, d_new, out=product).sum(axis=axes)
     share = np.where(var > 0, 2.0 * cov / np.where(var > 0, var, 1.0), 1.0)
     return np.asarray(np.clip(share, 0.0, 1.0).reshape(shape), dtype=np.float64)
 
@@ -129,7 +134,9 @@ def eb_smooth(stack: FloatArray, weight: float, own: FloatArray) -> FloatArray:
     """Neighbour smoothing that keeps the share ``own`` (:func:`persistence_share`) of each cell's
     deviation from its neighbourhood mean: ``m + own × (x - m)``, ``m`` the smoothed value."""
     mean = smooth(stack, weight)
-    return mean + own * (stack - mean)
+    out = np.multiply(own, stack - mean)
+    out += mean  # mean + own × (x - mean), bit for bit: IEEE addition is commutative
+    return out
 
 
 def disk_kernel(radius_m: float, cell_size: float) -> FloatArray:
