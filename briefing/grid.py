@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import shapely
 from scipy import ndimage
 from shapely import geometry as sgeom
 from shapely.ops import unary_union
@@ -154,11 +155,15 @@ def block_sum(raster: FloatArray) -> FloatArray:
 
 def hotspot_geometry(frame: Frame, cells: Sequence[int], crs: str) -> dict[str, Any]:
     """GeoJSON Polygon (WGS84 lon/lat) of the union of rook-connected cells."""
-    boxes = []
-    for flat in cells:
-        col, row = frame.col_row(flat)
-        boxes.append(sgeom.box(*frame.grid.cell_bounds(int(col), int(row))))
-    shape = unary_union(boxes)
+    cols, rows = frame.col_row(np.asarray(cells, dtype=np.int64))
+    grid = frame.grid
+    x0 = grid.origin_x + cols * grid.size  # the arithmetic of Grid.cell_bounds, for all at once
+    y0 = grid.origin_y + rows * grid.size
+    x1, y1 = x0 + grid.size, y0 + grid.size
+    # the rings of shapely.geometry.box (counter-clockwise from the lower right), in one call
+    corners = [(x1, y0), (x1, y1), (x0, y1), (x0, y0)]
+    boxes = np.stack([np.stack(c, axis=-1) for c in corners], axis=1)
+    shape = unary_union(shapely.polygons(boxes))
     if not isinstance(shape, sgeom.Polygon):
         raise ValueError("hotspot cells are not connected")
     rings = [np.asarray(shape.exterior.coords)] + [np.asarray(r.coords) for r in shape.interiors]
