@@ -105,8 +105,8 @@ def _cell_areas(
     cells, areas = cells[located], areas[located]
     if not cells.size:
         return cells, areas
-    codes, code = np.unique(areas, return_inverse=True)
-    pairs, n = np.unique(cells * codes.size + code.reshape(-1), return_counts=True)
+    code, codes = pd.factorize(areas, sort=True)  # hashing, then the few codes sorted
+    pairs, n = np.unique(cells * codes.size + code, return_counts=True)
     cell, code = np.divmod(pairs, codes.size)
     order = np.lexsort((code, -n, cell))
     first = np.ones(order.size, dtype=bool)
