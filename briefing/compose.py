@@ -96,12 +96,32 @@ def _hotspots(
     return out
 
 
+def _cell_areas(
+    cells: npt.NDArray[np.int64], areas: npt.NDArray[np.object_]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.object_]]:
+    """Each cell with an incident in an area, and the area most of its incidents lie in (ties:
+    the first code), ordered by cell."""
+    located = areas != ""
+    cells, areas = cells[located], areas[located]
+    if not cells.size:
+        return cells, areas
+    code, codes = pd.factorize(areas, sort=True)  # hashing, then the few codes sorted
+    pairs, n = np.unique(cells * codes.size + code, return_counts=True)
+    cell, code = np.divmod(pairs, codes.size)
+    order = np.lexsort((code, -n, cell))
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = cell[order[1:]] != cell[order[:-1]]
+    chosen = order[first]
+    return cell[chosen], codes[code[chosen]]
+
+
 def _priorities(
     h: History, s: CellScores, rules: Rules, ctx: BriefingContext
 ) -> dict[str, list[dict[str, Any]]]:
     bp = rules.briefing
-    study = ctx.study if ctx.study is not None else np.ones(h.frame.size, bool)
-    per_cat = s.per_category[:, study].sum(axis=1)
+    study = ctx.study
+    # without a study area every cell counts: the same sums without copying the scores first
+    per_cat = (s.per_category if study is None else s.per_category[:, study]).sum(axis=1)
     grand = float(per_cat.sum()) or 1.0
     cats = [
         {
@@ -112,15 +132,13 @@ def _priorities(
         for k in np.argsort(-per_cat, kind="stable")[: bp.priority_categories]
         if per_cat[k] > 0
     ]
-    frame = pd.DataFrame({"cell": h.cell[s.used], "area": h.area[s.used]})
-    frame = frame[frame["area"] != ""]
     areas: list[dict[str, Any]] = []
-    if not frame.empty:
-        counts = frame.groupby(["cell", "area"]).size().reset_index(name="n")
-        counts = counts.sort_values(["cell", "n", "area"], ascending=[True, False, True])
-        cell_area = counts.drop_duplicates("cell")
-        cell_area = cell_area[study[cell_area["cell"].to_numpy()]]
-        score = pd.Series(s.total[cell_area["cell"].to_numpy()], index=cell_area["area"].to_numpy())
+    cell, area = _cell_areas(h.cell[s.used], h.area[s.used])
+    if study is not None:
+        keep = study[cell]
+        cell, area = cell[keep], area[keep]
+    if cell.size:
+        score = pd.Series(s.total[cell], index=area)
         by_area = score.groupby(level=0).sum().sort_values(ascending=False, kind="stable")
         total = float(by_area.sum()) or 1.0
         areas = [

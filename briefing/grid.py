@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import shapely
 from scipy import ndimage
 from shapely import geometry as sgeom
 from shapely.ops import unary_union
@@ -116,11 +117,16 @@ def persistence_share(older: FloatArray, newer: FloatArray, weight: float) -> Fl
     shape = (older.shape[0],) + (1,) * (older.ndim - 1)
     if weight == 0:
         return np.ones(shape)
-    d_old = older - smooth(older, weight)
-    d_new = newer - smooth(newer, weight)
+    # the same arithmetic as ``older - smooth(older)`` etc., in fewer fresh arrays
+    d_old = smooth(older, weight)
+    np.subtract(older, d_old, out=d_old)
+    d_new = smooth(newer, weight)
+    np.subtract(newer, d_new, out=d_new)
     axes = tuple(range(1, older.ndim))
-    cov = (d_old * d_new).sum(axis=axes)
-    var = (d_old * d_old).sum(axis=axes) + (d_new * d_new).sum(axis=axes)
+    product = d_old * d_new
+    cov = product.sum(axis=axes)
+    var = np.multiply(d_old, d_old, out=product).sum(axis=axes)
+    var = var + np.multiply(d_new, d_new, out=product).sum(axis=axes)
     share = np.where(var > 0, 2.0 * cov / np.where(var > 0, var, 1.0), 1.0)
     return np.asarray(np.clip(share, 0.0, 1.0).reshape(shape), dtype=np.float64)
 
@@ -129,7 +135,9 @@ def eb_smooth(stack: FloatArray, weight: float, own: FloatArray) -> FloatArray:
     """Neighbour smoothing that keeps the share ``own`` (:func:`persistence_share`) of each cell's
     deviation from its neighbourhood mean: ``m + own × (x - m)``, ``m`` the smoothed value."""
     mean = smooth(stack, weight)
-    return mean + own * (stack - mean)
+    out = np.multiply(own, stack - mean)
+    out += mean  # mean + own × (x - mean), bit for bit: IEEE addition is commutative
+    return out
 
 
 def disk_kernel(radius_m: float, cell_size: float) -> FloatArray:
@@ -147,11 +155,15 @@ def block_sum(raster: FloatArray) -> FloatArray:
 
 def hotspot_geometry(frame: Frame, cells: Sequence[int], crs: str) -> dict[str, Any]:
     """GeoJSON Polygon (WGS84 lon/lat) of the union of rook-connected cells."""
-    boxes = []
-    for flat in cells:
-        col, row = frame.col_row(flat)
-        boxes.append(sgeom.box(*frame.grid.cell_bounds(int(col), int(row))))
-    shape = unary_union(boxes)
+    cols, rows = frame.col_row(np.asarray(cells, dtype=np.int64))
+    grid = frame.grid
+    x0 = grid.origin_x + cols * grid.size  # the arithmetic of Grid.cell_bounds, for all at once
+    y0 = grid.origin_y + rows * grid.size
+    x1, y1 = x0 + grid.size, y0 + grid.size
+    # the rings of shapely.geometry.box (counter-clockwise from the lower right), in one call
+    corners = [(x1, y0), (x1, y1), (x0, y1), (x0, y0)]
+    boxes = np.stack([np.stack(c, axis=-1) for c in corners], axis=1)
+    shape = unary_union(shapely.polygons(boxes))
     if not isinstance(shape, sgeom.Polygon):
         raise ValueError("hotspot cells are not connected")
     rings = [np.asarray(shape.exterior.coords)] + [np.asarray(r.coords) for r in shape.interiors]

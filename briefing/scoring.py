@@ -144,15 +144,20 @@ def score_cells(h: History, cutoff_s: int, shift: int, weekday: int, rules: Rule
     long_term = raster(r * lt_decay) / lt_norm
     own = own_hours(cell, r_inc * day_share, r_bar[cat] * day_share, lt_decay, size, sp)
     rho = sp.recent_share
+    comp_policy = (h.weights * factor).reshape(ncat, 1)
     if rho > 0:
         recent_mask = age < sp.recent_days
         decay = np.exp2(-age / sp.recent_half_life_days)
         norm = decay_norm(sp.recent_days, sp.recent_half_life_days)
         recent = raster(r * decay, recent_mask) / norm
+        recent_component = (recent.reshape(ncat, size) * comp_policy).sum(0)
+        # the smoothing is linear for a fixed share kept, so the mix is smoothed once
+        mix = (1 - rho) * long_term + rho * recent
     else:
-        recent = np.zeros_like(long_term)
-    # the smoothing is linear for a fixed share kept, so the mix is smoothed once
-    mix = (1 - rho) * long_term + rho * recent
+        # without recent activity the mix is L itself, bit for bit (L is never -0.0), and the
+        # component is what 0 × policy sums to in every cell
+        recent_component = np.repeat((0.0 * comp_policy).sum(0), size)
+        mix = long_term
     if sp.adaptive_smoothing:
         # how much of its own level a cell keeps: per category, from the plain counts of the
         # older and the newer half of the long-term window
@@ -162,7 +167,7 @@ def score_cells(h: History, cutoff_s: int, shift: int, weekday: int, rules: Rule
         mix = eb_smooth(mix, sp.neighbour_weight, keep)
     else:
         mix = smooth(mix, sp.neighbour_weight)
-    base = mix * own.reshape(shape)
+    base = mix * own.reshape(shape)  # a new array: the sums below may work in place
 
     nr_cats = np.isin(np.array(h.categories, dtype=object), list(nr.categories))
     nr_mask = nr_cats[cat] & (age < nr.days)
@@ -173,9 +178,10 @@ def score_cells(h: History, cutoff_s: int, shift: int, weekday: int, rules: Rule
         for k in np.flatnonzero(nr_cats):
             near[k] = ndimage.convolve(seeds[k], kernel, mode="constant")
 
-    policy = h.weights[:, None, None] * factor[:, None, None]
-    per_category = ((base + near) * policy).reshape(ncat, size)
-    comp_policy = policy.reshape(ncat, 1)
+    policy = comp_policy.reshape(ncat, 1, 1)
+    base += near
+    base *= policy  # (base + near) × policy
+    per_category = base.reshape(ncat, size)
     counts = np.bincount(cell, minlength=size).astype(float).reshape(shape)
     return CellScores(
         cutoff_s=int(cutoff_s),
@@ -184,7 +190,7 @@ def score_cells(h: History, cutoff_s: int, shift: int, weekday: int, rules: Rule
         total=per_category.sum(axis=0),
         per_category=per_category,
         long_term=(long_term.reshape(ncat, size) * comp_policy).sum(0),
-        recent=(recent.reshape(ncat, size) * comp_policy).sum(0),
+        recent=recent_component,
         near_repeat=(near.reshape(ncat, size) * comp_policy).sum(0),
         own_hours=own,
         category_shift_share=r_bar * day_share,
