@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -161,3 +164,25 @@ def test_a_pilot_that_cannot_be_evaluated_stops_no_other(
     done = results.refresh_evaluations(load_settings(config), engine)
     assert done["hotspots"] == "computed"
     assert "overlappende gebieden" in done["proef"] and TREATED in done["proef"]
+
+
+@pytest.mark.slow
+def test_a_stored_output_is_printed_without_importing_pandas_scipy_or_statsmodels(
+    engine: Engine, db_url: str, tmp_path: Path
+) -> None:
+    config = _config(tmp_path)
+    _load(engine, config)
+    assert _vis("evaluate", "--pilot", "proef", db_url=db_url, config=config).returncode == 0
+    heavy = ("numpy", "pandas", "scipy", "statsmodels", "shapely")
+    code = (
+        "import sys\nfrom vis.cli import main\n"
+        f"rc = main(['evaluate', '--pilot', 'proef', '--config', {str(config)!r}])\n"
+        f"print('rc', rc, 'loaded:' + ','.join(m for m in {heavy!r} if m in sys.modules))\n"
+    )
+    env = {**os.environ, "VIS_DATABASE_URL": db_url}
+    env.pop("VIS_CONFIG", None)
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
+    )
+    assert STORED in done.stderr, done.stderr
+    assert done.stdout.splitlines()[-1] == "rc 0 loaded:"
