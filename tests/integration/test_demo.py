@@ -52,6 +52,8 @@ def _count(db: Path, sql: str) -> int:
 def test_demo_looks_like_this_morning_and_catches_up_the_next_day(tmp_path: Path) -> None:
     done = _vis("demo", "--no-serve", "--today", TODAY.isoformat(), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
+    # the demo's pilots are evaluated and stored, so that `vis evaluate` prints them at once
+    assert "Pilotevaluaties opgeslagen: demo-hotspots, demo-binnenstad." in done.stdout
     db = tmp_path / "var" / "demo.db"
     env = {"VIS_DATABASE_URL": f"sqlite:///{db}"}
     status = json.loads(_vis("status", "--json", cwd=tmp_path, env=env).stdout)

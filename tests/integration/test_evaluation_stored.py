@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from clirun import CliResult
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import OperationalError
-from test_evaluation_cli import _config, _load, _vis
+from test_evaluation_cli import PILOTS, TREATED, _config, _gebieden, _load, _vis
 
 from vis.db.schema import briefings, incidents, patrol_visits
 from vis.services import evaluation_results as results
@@ -121,3 +124,65 @@ def test_the_page_stores_its_report_for_the_command_until_the_data_change(
     again = _vis("evaluate", "--pilot", "hotspots", "--json", db_url=db_url, config=config)
     assert STORED not in again.stderr
     assert json.loads(again.stdout)["dosis"][0]["bezoeken"] == 2
+
+
+@pytest.mark.slow
+def test_the_daily_ingest_is_followed_by_the_pilots_evaluations_for_the_command(
+    engine: Engine, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ingest.scheduler
+    from vis.services.jobs import scheduled_jobs
+
+    config = _config(tmp_path)
+    _load(engine, config)
+    settings = load_settings(config)
+    ingested: list[str] = []
+    monkeypatch.setattr(ingest.scheduler, "daily_ingest_job", lambda *a: ingested.append("x"))
+    scheduled_jobs(settings, engine)[ingest.scheduler.DAILY_INGEST]()
+    assert ingested == ["x"]
+    for pilot in ("proef", "hotspots"):
+        done = _vis("evaluate", "--pilot", pilot, db_url=db_url, config=config)
+        assert done.returncode == 0 and STORED in done.stderr
+    assert results.refresh_evaluations(settings, engine) == {
+        "proef": "stored",
+        "hotspots": "stored",
+    }
+
+
+@pytest.mark.slow
+def test_a_pilot_that_cannot_be_evaluated_stops_no_other(
+    engine: Engine, db_url: str, tmp_path: Path
+) -> None:
+    config = _config(tmp_path)
+    gebied = next(g for g, codes in _gebieden(config).items() if TREATED in codes)
+    overlap = PILOTS.replace(  # the treated wijk inside the control's gebied
+        'control = { kind = "wijken", codes = ["WK030720"] }',
+        f'control = {{ kind = "gebieden", codes = ["{gebied}"] }}',
+    )
+    (config.parent / "pilots.toml").write_text(overlap, encoding="utf-8")
+    _load(engine, config)
+    done = results.refresh_evaluations(load_settings(config), engine)
+    assert done["hotspots"] == "computed"
+    assert "overlappende gebieden" in done["proef"] and TREATED in done["proef"]
+
+
+@pytest.mark.slow
+def test_a_stored_output_is_printed_without_importing_pandas_scipy_or_statsmodels(
+    engine: Engine, db_url: str, tmp_path: Path
+) -> None:
+    config = _config(tmp_path)
+    _load(engine, config)
+    assert _vis("evaluate", "--pilot", "proef", db_url=db_url, config=config).returncode == 0
+    heavy = ("numpy", "pandas", "scipy", "statsmodels", "shapely")
+    code = (
+        "import sys\nfrom vis.cli import main\n"
+        f"rc = main(['evaluate', '--pilot', 'proef', '--config', {str(config)!r}])\n"
+        f"print('rc', rc, 'loaded:' + ','.join(m for m in {heavy!r} if m in sys.modules))\n"
+    )
+    env = {**os.environ, "VIS_DATABASE_URL": db_url}
+    env.pop("VIS_CONFIG", None)
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
+    )
+    assert STORED in done.stderr, done.stderr
+    assert done.stdout.splitlines()[-1] == "rc 0 loaded:"

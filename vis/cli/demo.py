@@ -53,6 +53,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
         finally:
             close()
         print(f"Briefings: {done.briefings} gemaakt, {done.visits} gesimuleerde bezoeken.")
+        _store_evaluations(demo, engine)
         with engine.connect() as conn:
             status = collect_status(conn)
         feed = [r for r in runs if r.spec.kind == "bvh"]
@@ -75,6 +76,18 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
         server.shutdown()
         server.server_close()
     return EXIT_OK
+
+
+def _store_evaluations(settings: Settings, engine: Engine) -> None:
+    """Evaluate the demo's pilots now, so that `vis evaluate --pilot` prints them at once."""
+    from vis.services.evaluation_results import refresh_evaluations
+
+    done = refresh_evaluations(settings, engine)
+    ready = [name for name, outcome in done.items() if outcome in ("stored", "computed")]
+    print(f"Pilotevaluaties opgeslagen: {', '.join(ready) or 'geen'}.")
+    for name, outcome in done.items():
+        if name not in ready:
+            print(f"vis: pilot {name} niet geëvalueerd: {outcome}", file=sys.stderr)
 
 
 def _serve_demo(

@@ -268,10 +268,14 @@ def daily_demo_job(settings: Settings, engine: Engine, today: Callable[[], dt.da
 def live_jobs(
     settings: Settings, engine: Engine, today: Callable[[], dt.date]
 ) -> dict[str, Callable[[], None]]:
-    """The scheduler's jobs for the demo: the daily ingest followed by the catch-up."""
+    """The scheduler's jobs for the demo: the daily ingest followed by the catch-up and the
+    pilots' evaluations."""
     from ingest.scheduler import DAILY_INGEST
-    from vis.services.jobs import scheduled_jobs
+    from vis.services.jobs import after, evaluations_job, scheduled_jobs
 
     jobs = dict(scheduled_jobs(settings, engine))
-    jobs[DAILY_INGEST] = functools.partial(daily_demo_job, settings, engine, today)
+    jobs[DAILY_INGEST] = after(
+        functools.partial(daily_demo_job, settings, engine, today),
+        functools.partial(evaluations_job, settings, engine),
+    )
     return jobs

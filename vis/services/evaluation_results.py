@@ -133,29 +133,60 @@ def evaluation_output(
     otherwise computed now and stored for the next time."""
     from vis.services.engines import ready_engine
 
-    code = settings.municipality.code
     engine = ready_engine(settings)
     try:
-        with engine.connect() as conn:
-            version_now = code_version()
-            key = result_key(conn, settings, pilot, version_now)
-            found = None if recompute else stored_evaluation(conn, code, pilot, key)
-            if found is not None:
-                return EvaluationOutput(
-                    found.text, found.json, found.computed_at, found.seconds, stored=True
-                )
-            from vis.services.evaluation import evaluate_on
-
-            started = time.perf_counter()
-            report = evaluate_on(conn, settings, pilot)
-            text, json_text = render(report)
-            seconds = time.perf_counter() - started
-        now = dt.datetime.now(dt.UTC)
-        result = StoredEvaluation(pilot, key, version_now, text, json_text, now, seconds)
-        keep(engine, code, result)
-        return EvaluationOutput(text, json_text, now, seconds, stored=False, report=report)
+        return output_with(engine, settings, pilot, render, recompute=recompute)
     finally:
         engine.dispose()
+
+
+def output_with(
+    engine: Engine, settings: Settings, pilot: str, render: Render, *, recompute: bool = False
+) -> EvaluationOutput:
+    """:func:`evaluation_output` on an engine of the caller's."""
+    code = settings.municipality.code
+    with engine.connect() as conn:
+        version_now = code_version()
+        key = result_key(conn, settings, pilot, version_now)
+        found = None if recompute else stored_evaluation(conn, code, pilot, key)
+        if found is not None:
+            return EvaluationOutput(
+                found.text, found.json, found.computed_at, found.seconds, stored=True
+            )
+        from vis.services.evaluation import evaluate_on
+
+        started = time.perf_counter()
+        report = evaluate_on(conn, settings, pilot)
+        text, json_text = render(report)
+        seconds = time.perf_counter() - started
+    now = dt.datetime.now(dt.UTC)
+    result = StoredEvaluation(pilot, key, version_now, text, json_text, now, seconds)
+    keep(engine, code, result)
+    return EvaluationOutput(text, json_text, now, seconds, stored=False, report=report)
+
+
+def refresh_evaluations(settings: Settings, engine: Engine) -> dict[str, str]:
+    """Evaluate every pilot of ``pilots.toml`` whose stored output is out of date (the scheduler
+    does it after the daily ingest, so that `vis evaluate` finds it): pilot → ``stored`` (it was
+    up to date), ``computed``, or why it failed (one pilot's failure stops no other)."""
+    from briefing.evaluation.pilots_file import PilotConfigError
+    from vis.errors import VisError
+    from vis.reports.evaluation_text import render
+    from vis.services.evaluation import pilot_config
+
+    try:
+        names = pilot_config(settings).names()
+    except PilotConfigError as exc:
+        return {"pilots.toml": " ".join(str(exc).split())}
+    done: dict[str, str] = {}
+    for name in names:
+        try:
+            output = output_with(engine, settings, name, render)
+        except (PilotConfigError, VisError, SQLAlchemyError) as exc:
+            done[name] = " ".join(str(exc).split())[:200]
+            continue
+        done[name] = "stored" if output.stored else "computed"
+    return done
 
 
 def keep(engine: Engine, municipality: str, result: StoredEvaluation) -> bool:

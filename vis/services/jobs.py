@@ -1,5 +1,6 @@
-"""The scheduled jobs of `vis schedule`: the ingest's jobs (``ingest.scheduler``), the purge and
-the monthly calibration of the hotspot rules."""
+"""The scheduled jobs of `vis schedule`: the ingest's jobs (``ingest.scheduler``) followed by the
+pilots' evaluations (stored for `vis evaluate`), the purge and the monthly calibration of the
+hotspot rules."""
 
 from __future__ import annotations
 
@@ -8,10 +9,36 @@ import logging
 
 from sqlalchemy import Engine
 
-from ingest.scheduler import DAILY_PURGE, MONTHLY_CALIBRATION, JobFunc, default_jobs
+from ingest.scheduler import (
+    DAILY_INGEST,
+    DAILY_PURGE,
+    MONTHLY_CALIBRATION,
+    JobFunc,
+    default_jobs,
+)
 from vis.settings import Settings
 
 log = logging.getLogger("ingest.scheduler")
+
+
+def evaluations_job(settings: Settings, engine: Engine) -> None:
+    """Store the evaluation of every pilot whose data changed
+    (:mod:`vis.services.evaluation_results`), so that `vis evaluate --pilot` prints it at once; a
+    pilot that fails is logged, not raised."""
+    from vis.services.evaluation_results import refresh_evaluations
+
+    for name, outcome in refresh_evaluations(settings, engine).items():
+        log.info("pilot evaluation %s: %s", name, outcome)
+
+
+def after(first: JobFunc, then: JobFunc) -> JobFunc:
+    """``first``, then ``then`` (only when ``first`` did not raise)."""
+
+    def both() -> None:
+        first()
+        then()
+
+    return both
 
 
 def daily_purge_job(settings: Settings, engine: Engine) -> None:
@@ -45,6 +72,8 @@ def scheduled_jobs(settings: Settings, engine: Engine) -> dict[str, JobFunc]:
         **default_jobs(settings, engine),
         DAILY_PURGE: functools.partial(daily_purge_job, settings, engine),
     }
+    evaluations = functools.partial(evaluations_job, settings, engine)
+    jobs[DAILY_INGEST] = after(jobs[DAILY_INGEST], evaluations)
     if settings.schedule.calibrate_monthly:
         jobs[MONTHLY_CALIBRATION] = functools.partial(monthly_calibration_job, settings, engine)
     return jobs
