@@ -46,7 +46,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
+def configured_pg_url() -> str:
+    """VIS_TEST_PG_URL (skips the test when VIS_TEST_DATABASES leaves PostgreSQL out)."""
+    if "postgresql" not in DATABASES:
+        pytest.skip("VIS_TEST_DATABASES leaves PostgreSQL out")
+    return PG_URL
+
+
+@pytest.fixture(scope="session")
+def pg_url(configured_pg_url: str) -> Iterator[str]:
     """The PostgreSQL database of this test process: VIS_TEST_PG_URL's database itself, or under
     pytest-xdist one of the worker's own, named after the worker and the run."""
     worker = os.environ.get("PYTEST_XDIST_WORKER")
