@@ -34,7 +34,7 @@ from sqlalchemy import Engine, func, insert, select
 
 from vis.db.schema import briefings, patrol_visits
 from vis.demo.params import DemoParams
-from vis.settings import Settings
+from vis.settings import CONFIG_FILE, PILOTS_FILE, Settings
 
 log = logging.getLogger(__name__)
 
@@ -67,11 +67,11 @@ class DemoHome:
 
     @property
     def config_file(self) -> Path:
-        return self.root / "config" / "vis.toml"
+        return self.root / "config" / CONFIG_FILE
 
     @property
     def pilots_file(self) -> Path:
-        return self.root / "config" / "pilots.toml"
+        return self.root / "config" / PILOTS_FILE
 
 
 def _state(params: DemoParams) -> dict[str, Any]:
@@ -105,7 +105,7 @@ def prepare_home(workdir: Path, base: Settings, params: DemoParams, today: dt.da
             base.config_dir,
             config_dir,
             dirs_exist_ok=True,
-            ignore=shutil.ignore_patterns("pilots.toml"),
+            ignore=shutil.ignore_patterns(PILOTS_FILE),
         )
     if fresh or not home.pilots_file.exists():
         home.pilots_file.write_text(demo_pilots_toml(today), encoding="utf-8")
