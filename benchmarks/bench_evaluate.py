@@ -63,6 +63,37 @@ def _python(code: str) -> Callable[[], Any]:
     return lambda: subprocess.run([sys.executable, "-c", code], check=True, env=os.environ)
 
 
+#: The page's first evaluation in a new server process once the server's warm-up
+#: (:mod:`vis.services.warmup`, started with the server) has finished: wall and CPU seconds.
+AFTER_WARMUP = """
+import sys, time
+from vis.services.warmup import start_warmup
+start_warmup().join()
+from vis.services.engines import ready_engine
+from vis.services.evaluation import evaluate_on, pilot_config
+from vis.settings import load_settings
+settings = load_settings()
+config = pilot_config(settings)
+engine = ready_engine(settings)
+with engine.connect() as conn:
+    wall, cpu = time.perf_counter(), time.process_time()
+    evaluate_on(conn, settings, sys.argv[1], config)
+    print(time.perf_counter() - wall, time.process_time() - cpu)
+"""
+
+
+def _after_warmup(pilot: str, repeat: int) -> tuple[list[float], list[float]]:
+    walls, cpus = [], []
+    for _ in range(repeat):
+        done = subprocess.run(
+            [sys.executable, "-c", AFTER_WARMUP, pilot], check=True, capture_output=True, text=True
+        )
+        wall, cpu = done.stdout.split()[-2:]
+        walls.append(float(wall))
+        cpus.append(float(cpu))
+    return walls, cpus
+
+
 def _load() -> str:
     return " ".join(f"{v:.2f}" for v in os.getloadavg())
 
@@ -84,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     stored = _runs(repeat, lambda: subprocess.run(command, check=True, capture_output=True))
     floor_pandas = _runs(repeat, _python("import pandas"))
     floor_command = _runs(repeat, _python(COMMAND_IMPORTS))
+    warmed = _after_warmup(args.pilot, repeat)
 
     from briefing.evaluation.report import evaluate_pilot
     from vis.services.engines import ready_engine
@@ -115,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         ("  import floor: the command's imports", floor_command),
         ("evaluate_on, warm (the page)", page),
         ("  first evaluate_on in the process", first),
+        ("  first evaluate_on after the server's warm-up", warmed),
         ("  load_evaluation_data", load),
         ("  evaluate_pilot (statistics)", stats),
     ):
