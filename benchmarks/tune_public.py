@@ -119,6 +119,11 @@ def _ci(pair: list[float] | None) -> str:
     return f"{pair[0]:.2f}–{pair[1]:.2f}" if pair else "–"
 
 
+def _x(ratio: float | None) -> str:
+    """A ratio of hits, or "–" when the naive count caught nothing (no ratio)."""
+    return "–" if ratio is None else f"{ratio:.2f}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--every", type=int, default=14, help="a briefing every N days")
@@ -157,9 +162,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                     print(
                         f"| {name} | {area} | {period_name} | {r['lattice_m']:g} m "
                         f"| {r['vis_hits']:.0f} | {r['vis_pai']:.0f} "
-                        f"| {r['vs_125m']:.2f} ({_ci(r['vs_125m_ci'])}) "
-                        f"| {r['vs_fine']:.2f} ({_ci(r['vs_fine_ci'])}) "
-                        f"| {r['share_1pct_vs_125m']:.2f} / {r['share_1pct_vs_fine']:.2f} |",
+                        f"| {_x(r['vs_125m'])} ({_ci(r['vs_125m_ci'])}) "
+                        f"| {_x(r['vs_fine'])} ({_ci(r['vs_fine_ci'])}) "
+                        f"| {_x(r['share_1pct_vs_125m'])} / {_x(r['share_1pct_vs_fine'])} |",
                         flush=True,
                     )
     if args.json:

@@ -13,7 +13,10 @@ whose point lies in a chosen cell; the lattice only decides which cells are chos
 
 Reported per method: hits, hit rate and PAI (hit rate / share of the study area chosen); per
 comparison the ratio of hits with a 95 % interval from a paired bootstrap over days (a day's hits
-of both methods are resampled together), and the mean daily difference with its t-interval. The
+of both methods are resampled together), and the mean daily difference with its t-interval. When
+briefing days lie closer together than the horizon, one incident is a target of several days, so
+the intervals resample blocks of consecutive days and the t-interval's standard error allows for
+the dependence (:mod:`briefing.day_intervals`; ``interval_block_days`` in the report). The
 same is done at fixed shares (0.5, 1 and 2 %) of the active cells: the 125 m study cells with at
 least one incident in the 365 days before the cut-off; there VIS takes its best-scored cells.
 """
@@ -28,9 +31,9 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 from briefing.aoristic import shift_window
+from briefing.day_intervals import block_length, difference_interval, ratio_interval
 from briefing.grid import Frame
 from briefing.history import History
 from briefing.params import Rules
@@ -47,7 +50,6 @@ COARSE_M = 125.0
 SHARES: tuple[float, ...] = (0.005, 0.01, 0.02)
 #: Days of the naive count.
 NAIVE_DAYS = 365
-BOOTSTRAP = 2000
 
 
 @dataclass(frozen=True)
@@ -134,9 +136,9 @@ def vis_chooser(h: History, rules: Rules, study: BoolArray, depth: int) -> Choos
     return choose
 
 
-def _ratio(vis: FloatArray, other: FloatArray, seed: int) -> dict[str, Any]:
-    """Ratio of summed hits, its paired bootstrap 95 % interval over days, and the mean daily
-    difference with its t-interval."""
+def _ratio(vis: FloatArray, other: FloatArray, block: int, seed: int) -> dict[str, Any]:
+    """Ratio of summed hits with its paired (block) bootstrap 95 % interval over days, and the
+    mean daily difference with its t-interval (:mod:`briefing.day_intervals`)."""
     total_v, total_o = float(vis.sum()), float(other.sum())
     out: dict[str, Any] = {
         "ratio": round(total_v / total_o, 4) if total_o else None,
@@ -144,22 +146,12 @@ def _ratio(vis: FloatArray, other: FloatArray, seed: int) -> dict[str, Any]:
         "mean_daily_difference": None,
         "difference_ci95": None,
     }
-    n = vis.size
-    if n == 0:
+    if vis.size == 0:
         return out
     diff = vis - other
-    mean = float(diff.mean())
-    out["mean_daily_difference"] = round(mean, 4)
-    if n > 1:
-        half = float(stats.t.ppf(0.975, n - 1) * diff.std(ddof=1) / math.sqrt(n))
-        out["difference_ci95"] = [round(mean - half, 4), round(mean + half, 4)]
-        rng = np.random.default_rng(seed)
-        pick = rng.integers(0, n, size=(BOOTSTRAP, n))
-        num, den = vis[pick].sum(axis=1), other[pick].sum(axis=1)
-        ok = den > 0
-        if ok.any():
-            lo, hi = np.quantile(num[ok] / den[ok], [0.025, 0.975])
-            out["ratio_ci95"] = [round(float(lo), 4), round(float(hi), 4)]
+    out["mean_daily_difference"] = round(float(diff.mean()), 4)
+    out["difference_ci95"] = difference_interval(diff, block)
+    out["ratio_ci95"] = ratio_interval(vis, other, block, seed)
     return out
 
 
@@ -173,7 +165,7 @@ class _Tally:
 
 
 def _summary(
-    tallies: dict[str, _Tally], targets: FloatArray, study_area: float, seed: int
+    tallies: dict[str, _Tally], targets: FloatArray, study_area: float, block: int, seed: int
 ) -> dict[str, Any]:
     n_targets = float(targets.sum())
     methods: dict[str, Any] = {}
@@ -190,7 +182,9 @@ def _summary(
         }
     vis = tallies["vis"].hits
     ratios = {
-        f"vis_vs_{name}": _ratio(vis, t.hits, seed) for name, t in tallies.items() if name != "vis"
+        f"vis_vs_{name}": _ratio(vis, t.hits, block, seed)
+        for name, t in tallies.items()
+        if name != "vis"
     }
     return {"targets": int(n_targets), "methods": methods, "ratios": ratios}
 
@@ -251,15 +245,17 @@ def run_equal_area(
                     tally.selections += 1
     study_area = float(study.sum()) * vis_area
     seed = rules.backtest.random_seed
+    block = block_length(days, horizon)
     return {
         "lattice_m": {"vis": fine_m, "coarse": coarse_m, "fine": fine_m},
         "horizon_days": horizon,
         "days": n_days,
         "shifts": len(shift_ids),
+        "interval_block_days": block,
         "study_area_km2": round(study_area / 1e6, 3),
-        "hotspot_area": _summary(head, targets, study_area, seed),
+        "hotspot_area": _summary(head, targets, study_area, block, seed),
         "shares": [
-            {"share": share, **_summary(fixed[share], targets, study_area, seed)}
+            {"share": share, **_summary(fixed[share], targets, study_area, block, seed)}
             for share in shares
         ],
     }
@@ -301,4 +297,10 @@ def format_equal_area(report: dict[str, Any]) -> str:
                 f"{r_text:>9s} {ci:>13s}"
             )
             name = ""
+    block = report.get("interval_block_days", 1)
+    if block > 1:
+        lines.append(
+            f"Intervallen: een incident is doel van meerdere dagen, dus blokken van {block} "
+            "opeenvolgende dagen."
+        )
     return "\n".join(lines)
