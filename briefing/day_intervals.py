@@ -11,6 +11,8 @@ certain).
 - :func:`block_length` is the block the intervals keep together: 1 when no target is shared (the
   days are resampled one by one, as before), else twice the overlap (a block of exactly the
   overlap keeps only about 82 % of the standard error of 7-day windows, twice it about 92 %).
+- With fewer than two blocks of days there is nothing to resample: no interval (None), rather
+  than one that claims a certainty the days do not hold.
 - :func:`ratio_interval`: the ratio of summed hits with a paired moving-block bootstrap interval
   (Künsch 1989): blocks of consecutive days are drawn with replacement, both methods' tallies of a
   day together.
@@ -71,7 +73,7 @@ def ratio_interval(
     """95 % interval of ``sum(vis) / sum(other)`` by the paired block bootstrap; None when no
     replicate has hits of ``other``."""
     n = vis.size
-    if n < 2:
+    if n < 2 * max(block, 1):
         return None
     pick = block_resample(n, block, np.random.default_rng(seed), reps)
     num, den = vis[pick].sum(axis=1), other[pick].sum(axis=1)
@@ -83,9 +85,10 @@ def ratio_interval(
 
 
 def difference_interval(diff: FloatArray, block: int) -> list[float] | None:
-    """95 % t-interval of the mean of ``diff`` (see the module text); None for fewer than 2 days."""
+    """95 % t-interval of the mean of ``diff`` (see the module text); None for fewer than two
+    blocks of days."""
     n = diff.size
-    if n < 2:
+    if n < 2 * max(block, 1):
         return None
     mean = float(diff.mean())
     if block <= 1:
@@ -95,7 +98,7 @@ def difference_interval(diff: FloatArray, block: int) -> list[float] | None:
 
         fit = OLS(diff, np.ones(n)).fit(
             cov_type="HAC",
-            cov_kwds={"maxlags": min(block, n) - 1, "use_correction": True},
+            cov_kwds={"maxlags": block - 1, "use_correction": True},
             use_t=True,
         )
         se = float(fit.bse[0])

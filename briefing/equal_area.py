@@ -298,7 +298,12 @@ def format_equal_area(report: dict[str, Any]) -> str:
             )
             name = ""
     block = report.get("interval_block_days", 1)
-    if block > 1:
+    if report["days"] < 2 * block:
+        lines.append(
+            f"Geen intervallen: te weinig dagen (minstens {2 * block} nodig"
+            + (f", in 2 blokken van {block} opeenvolgende dagen)." if block > 1 else ").")
+        )
+    elif block > 1:
         lines.append(
             f"Intervallen: een incident is doel van meerdere dagen, dus blokken van {block} "
             "opeenvolgende dagen."

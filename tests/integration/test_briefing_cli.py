@@ -150,14 +150,15 @@ def test_briefing_and_backtest_end_to_end(db_url: str, tmp_path: Path, test_data
         "vis_vs_naive_365d_fine",
     }
     assert {"hits", "pai"} <= set(equal["hotspot_area"]["methods"]["vis"])
-    # three daily briefings share their 7-day targets: intervals resample blocks of days
+    # three daily briefings share their 7-day targets: blocks of 6 days, too few for an interval
     assert equal["interval_block_days"] == 6
+    assert equal["hotspot_area"]["ratios"]["vis_vs_naive_365d_fine"]["ratio_ci95"] is None
     table = vis(
         "backtest", "--from", "2017-03-10", "--to", "2017-03-12", db_url=db_url, cwd=tmp_path
     )
     assert table.returncode == 0 and "Prospective hotspotting" in table.stdout
     assert "Gelijke oppervlakte" in table.stdout
-    assert "blokken van 6 opeenvolgende dagen" in table.stdout
+    assert "Geen intervallen: te weinig dagen (minstens 12 nodig" in table.stdout
 
 
 def test_loading_stops_strictly_at_the_cut_off(engine: Engine, test_data: Path) -> None:

@@ -13,7 +13,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from briefing.equal_area import VisChoice, area_hits, lattice, run_equal_area, shift_targets
+from briefing.equal_area import (
+    VisChoice,
+    area_hits,
+    format_equal_area,
+    lattice,
+    run_equal_area,
+    shift_targets,
+)
 from briefing.history import History, prepare
 from briefing.params import Rules, ShiftDef
 from vis.geo import Grid
@@ -146,3 +153,21 @@ def test_a_coarser_lattice_keeps_the_study_area_of_its_centres() -> None:
     assert int(coarse.study.sum()) == 1
     col, row = coarse.frame.col_row(int(np.flatnonzero(coarse.study)[0]))
     assert (int(col), int(row)) == (0, 0)
+
+
+def test_daily_briefings_report_block_intervals_and_say_so() -> None:
+    h = history()
+    study = np.ones(h.frame.size, bool)
+    chosen = flat(h, (190, 100), (10, 10))
+
+    def choose(cutoff_s: int, shift: int, weekday: int) -> VisChoice:
+        return VisChoice(chosen, chosen)
+
+    days = [DAY - dt.timedelta(days=i) for i in range(28)]
+    out = run_equal_area(h, Rules(), days, study, shares=(), chooser=choose)
+    assert out["interval_block_days"] == 14  # 7 daily briefings share a target: twice that
+    text = format_equal_area(out)
+    assert "blokken van 14 opeenvolgende dagen" in text
+    weekly = run_equal_area(h, Rules(), days[::7], study, shares=(), chooser=choose)
+    assert weekly["interval_block_days"] == 1
+    assert "blokken" not in format_equal_area(weekly)

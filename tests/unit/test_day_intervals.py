@@ -66,6 +66,16 @@ def test_a_block_of_one_day_is_the_plain_day_bootstrap_and_t_interval() -> None:
     assert hi == pytest.approx(diff.mean() + half, abs=1e-4)
 
 
+def test_fewer_than_two_blocks_of_days_give_no_interval() -> None:
+    a = np.array([3.0, 4.0, 2.0, 5.0, 1.0])
+    b = np.array([2.0, 2.0, 3.0, 1.0, 2.0])
+    assert ratio_interval(a, b, 3, seed=1) is None
+    assert difference_interval(a - b, 3) is None
+    assert ratio_interval(a, b, 2, seed=1) is not None
+    assert difference_interval(a - b, 2) is not None
+    assert ratio_interval(a[:1], b[:1], 1, seed=1) is None
+
+
 def test_the_difference_interval_uses_newey_west_weights_by_hand() -> None:
     diff = np.array([1.0, 3.0, 2.0, -1.0, 0.0, 4.0, 2.0, -2.0, 1.0, 0.0])
     n, lags = diff.size, 3
