@@ -61,6 +61,8 @@ def test_supervisor_sees_hotspots_in_list_and_map(browser: Any, served: tuple[st
     _login(page, base, "supervisor")
     # The first page of a fresh server (this checks what is shown; bench_app.py times it)
     expect(page.get_by_text("Prioriteiten")).to_be_visible(timeout=30_000)
+    # from the app's root straight to the role's home page, which is the root's default page
+    assert page.url.rstrip("/") == base.rstrip("/")
     for rank in (1, 2, 3):
         expect(page.get_by_text(f"Hotspot {rank} —").first).to_be_visible()
     chart = page.locator('[data-testid="stDeckGlJsonChart"]')
@@ -93,6 +95,7 @@ def test_handhaver_records_a_visit_on_the_tablet(browser: Any, served: tuple[str
     buttons = page.get_by_role("button", name="Ik ben hier geweest")
     expect(buttons.first).to_be_visible()
     expect(buttons).to_have_count(3, timeout=30_000)  # the cards render one after another
+    assert page.url.rstrip("/") == base.rstrip("/")
     for i in range(buttons.count()):
         _settled_box(page, buttons.nth(i), lambda b: b["height"] >= 44 and b["width"] >= 44)
     page.screenshot(path=str(ARTIFACTS / "tablet-1024x768.png"), full_page=True)
@@ -122,4 +125,29 @@ def test_handhaver_is_refused_the_evaluator_page(browser: Any, served: tuple[str
     expect(page.get_by_text("Geen toegang")).to_be_visible()
     expect(page.get_by_text("Briefings per dag en dienst")).to_have_count(0)
     page.screenshot(path=str(ARTIFACTS / "handhaver-evaluation-refused.png"))
+    page.context.close()
+
+
+def test_a_login_at_a_pages_own_url_stays_on_that_page(
+    browser: Any, served: tuple[str, str]
+) -> None:
+    base, _ = served
+    page, _, _ = _page(browser, 1366, 900)
+    _login(page, f"{base}/status", "supervisor")
+    expect(page.get_by_text("Prioriteiten")).to_have_count(0)
+    page.wait_for_url("**/status", timeout=10_000)
+    expect(page.get_by_role("heading", name="Status").first).to_be_visible(timeout=30_000)
+    page.context.close()
+
+
+def test_a_login_at_the_login_url_goes_on_to_the_home_page(
+    browser: Any, served: tuple[str, str]
+) -> None:
+    base, _ = served
+    page, _, _ = _page(browser, 1366, 900)
+    _login(page, f"{base}/login", "supervisor")
+    expect(page.get_by_text("Prioriteiten")).to_be_visible(timeout=30_000)
+    # no "page not found" on the way (a default page is served only at the root URL)
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+    assert page.url.rstrip("/") == base.rstrip("/")
     page.context.close()

@@ -9,7 +9,7 @@ before it is dropped, except the chosen language (:func:`renew_session`); logout
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import streamlit as st
@@ -99,7 +99,7 @@ def start_session(user: User, via: str) -> None:
     )
 
 
-def _local_login() -> None:
+def _local_login(enter: Callable[[User], None]) -> None:
     res = resources()
     with st.form("login", enter_to_submit=True):
         name = st.text_input(tr("login.username"), max_chars=100, autocomplete="username")
@@ -130,10 +130,16 @@ def _local_login() -> None:
         st.error(tr("login.failed"))
         return
     start_session(attempt.user, "local")
+    enter(attempt.user)
+
+
+def _rerun(user: User) -> None:
     st.rerun()
 
 
-def main() -> None:
+def main(enter: Callable[[User], None] = _rerun) -> None:
+    """The login page; after a successful local login ``enter(user)`` goes on (it must end the
+    run: a rerun of this page, or a switch to the role's home page)."""
     st.title(tr("app.title"))
     st.subheader(tr("login.title"))
     notice = st.session_state.pop(NOTICE_KEY, None)
@@ -142,7 +148,7 @@ def main() -> None:
     section = auth_secrets()
     if section is None:
         st.caption(tr("login.intro"))
-        _local_login()
+        _local_login(enter)
     elif getattr(st.user, "is_logged_in", False):
         st.warning(tr("login.oidc_unknown", email=md(st.user.get("email") or "?")))
         if st.button(tr("shell.logout")):

@@ -30,6 +30,8 @@ from vis.security.downloads import revoke_session
 
 VIEW_KEY = "vis_viewed_page"
 LOGIN_PATH = "login"
+#: The internal path of the logged-out root page (a default page is served at the root URL).
+ROOT_PATH = "start"
 
 
 @dataclass(frozen=True)
@@ -178,11 +180,23 @@ def run() -> None:
         initial_sidebar_state="collapsed" if tablet else "auto",
     )
     if user is None:
-        st.navigation(
-            [st.Page(login.main, title=tr("login.title"), url_path=LOGIN_PATH, default=True)]
-            + [st.Page(login.main, title=tr("login.title"), url_path=path) for path in PAGES],
-            position="hidden",
-        ).run()
+        # Every page's URL shows the login page. After a login there the next run shows the page
+        # of that URL; from the root or the login URL it goes straight to the role's home page
+        # (one run, not a rerun of the login URL that then redirects: the 07:00 rush pays for
+        # every run). The root is a page of its own: a default page has no URL path of its own,
+        # so /login would be "page not found" if it were the default.
+        title = tr("login.title")
+        gates = {path: st.Page(login.main, title=title, url_path=path) for path in PAGES}
+
+        def enter_home(entered: User) -> None:
+            st.switch_page(gates[pages_for(entered.role)[0]])
+
+        def login_page() -> None:
+            login.main(enter_home)
+
+        root = st.Page(login_page, title=title, url_path=ROOT_PATH, default=True)
+        at_login = st.Page(login_page, title=title, url_path=LOGIN_PATH)
+        st.navigation([root, at_login, *gates.values()], position="hidden").run()
         return
     allowed = pages_for(user.role)
     pages = [
@@ -199,15 +213,17 @@ def run() -> None:
         for p in PAGES
         if p not in allowed
     ]
-    # The login page's URL, once logged in: on to the role's home page.
-    pages.append(
+    # The login pages' paths, once logged in (a session that was at one of them when it logged
+    # in some other way, e.g. OIDC): on to the role's home page.
+    pages += [
         st.Page(
             lambda: st.switch_page(pages[0]),
             title=tr("login.title"),
-            url_path=LOGIN_PATH,
+            url_path=path,
             visibility="hidden",
         )
-    )
+        for path in (LOGIN_PATH, ROOT_PATH)
+    ]
     page = st.navigation(pages)
     _sidebar(user)
     path = page.url_path or allowed[0]
