@@ -106,6 +106,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     repeat = max(3, args.repeat)
     os.environ["VIS_DATABASE_URL"] = args.db
+    demo_config = ROOT / "var" / "demo" / "config" / "vis.toml"
+    if not os.environ.get("VIS_CONFIG") and demo_config.exists():
+        # the demo pilots live in the demo's own configuration (`vis demo` writes it)
+        os.environ["VIS_CONFIG"] = str(demo_config)
     load_before = _load()
 
     vis = str(Path(sys.executable).with_name("vis"))
