@@ -140,29 +140,48 @@ def evaluation_output(
         engine.dispose()
 
 
+def _key(conn: Connection, settings: Settings, pilot: str) -> tuple[str, str]:
+    """The code version now and the key a stored output of ``pilot`` must carry."""
+    version_now = code_version()
+    return version_now, result_key(conn, settings, pilot, version_now)
+
+
+def _computed(
+    conn: Connection,
+    settings: Settings,
+    pilot: str,
+    render: Render,
+    config: PilotConfig | None = None,
+) -> tuple[PilotReport, StoredEvaluation]:
+    """The pilot's report computed now, and its output as it is stored (render included)."""
+    from vis.services.evaluation import evaluate_on
+
+    version_now, key = _key(conn, settings, pilot)
+    started = time.perf_counter()
+    report = evaluate_on(conn, settings, pilot, config)
+    text, json_text = render(report)
+    seconds = time.perf_counter() - started
+    now = dt.datetime.now(dt.UTC)
+    return report, StoredEvaluation(pilot, key, version_now, text, json_text, now, seconds)
+
+
 def output_with(
     engine: Engine, settings: Settings, pilot: str, render: Render, *, recompute: bool = False
 ) -> EvaluationOutput:
     """:func:`evaluation_output` on an engine of the caller's."""
     code = settings.municipality.code
     with engine.connect() as conn:
-        version_now = code_version()
-        key = result_key(conn, settings, pilot, version_now)
-        found = None if recompute else stored_evaluation(conn, code, pilot, key)
-        if found is not None:
-            return EvaluationOutput(
-                found.text, found.json, found.computed_at, found.seconds, stored=True
-            )
-        from vis.services.evaluation import evaluate_on
-
-        started = time.perf_counter()
-        report = evaluate_on(conn, settings, pilot)
-        text, json_text = render(report)
-        seconds = time.perf_counter() - started
-    now = dt.datetime.now(dt.UTC)
-    result = StoredEvaluation(pilot, key, version_now, text, json_text, now, seconds)
+        if not recompute:
+            found = stored_evaluation(conn, code, pilot, _key(conn, settings, pilot)[1])
+            if found is not None:
+                return EvaluationOutput(
+                    found.text, found.json, found.computed_at, found.seconds, stored=True
+                )
+        report, result = _computed(conn, settings, pilot, render)
     keep(engine, code, result)
-    return EvaluationOutput(text, json_text, now, seconds, stored=False, report=report)
+    return EvaluationOutput(
+        result.text, result.json, result.computed_at, result.seconds, stored=False, report=report
+    )
 
 
 def refresh_evaluations(settings: Settings, engine: Engine) -> dict[str, str]:
@@ -206,16 +225,8 @@ def report_on(
     """The pilot's report for the evaluation page, computed now; its output is stored for
     `vis evaluate` under the key of what it was computed on."""
     from vis.reports.evaluation_text import render
-    from vis.services import evaluation
 
     with engine.connect() as conn:
-        version_now = code_version()
-        key = result_key(conn, settings, pilot, version_now)
-        started = time.perf_counter()
-        report = evaluation.evaluate_on(conn, settings, pilot, config)
-        seconds = time.perf_counter() - started
-    text, json_text = render(report)
-    now = dt.datetime.now(dt.UTC)
-    result = StoredEvaluation(pilot, key, version_now, text, json_text, now, seconds)
+        report, result = _computed(conn, settings, pilot, render, config)
     keep(engine, settings.municipality.code, result)
     return report
