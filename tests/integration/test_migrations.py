@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import inspect
 
 from vis.db.engine import make_engine
@@ -29,45 +30,29 @@ def test_sqlite_runs_in_wal_mode_with_busy_timeout(tmp_path) -> None:
         engine.dispose()
 
 
-def test_0008_adds_the_calibrations_table_and_takes_it_away_again(db_url: str) -> None:
+@pytest.mark.parametrize(
+    ("before", "revision", "table"),
+    [("0007", "0008", "calibrations"), ("0008", "0009", "evaluation_results")],
+)
+def test_a_migration_adds_its_table_and_takes_it_away_again(
+    db_url: str, before: str, revision: str, table: str
+) -> None:
     from alembic import command
 
     from vis.db.migrate import alembic_config
 
     engine = make_engine(db_url)
     try:
-        upgrade(engine, "0007")
-        assert "calibrations" not in inspect(engine).get_table_names()
-        assert upgrade(engine, "0008") == "0008"
-        columns = {c["name"] for c in inspect(engine).get_columns("calibrations")}
-        assert columns == set(metadata.tables["calibrations"].columns.keys())
+        upgrade(engine, before)
+        assert table not in inspect(engine).get_table_names()
+        assert upgrade(engine, revision) == revision
+        columns = {c["name"] for c in inspect(engine).get_columns(table)}
+        assert columns == set(metadata.tables[table].columns.keys())
         cfg = alembic_config()
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "0007")
-        assert "calibrations" not in inspect(engine).get_table_names()
-        assert current_revision(engine) == "0007"
-    finally:
-        engine.dispose()
-
-
-def test_0009_adds_the_evaluation_results_table_and_takes_it_away_again(db_url: str) -> None:
-    from alembic import command
-
-    from vis.db.migrate import alembic_config
-
-    engine = make_engine(db_url)
-    try:
-        upgrade(engine, "0008")
-        assert "evaluation_results" not in inspect(engine).get_table_names()
-        assert upgrade(engine, "0009") == "0009"
-        columns = {c["name"] for c in inspect(engine).get_columns("evaluation_results")}
-        assert columns == set(metadata.tables["evaluation_results"].columns.keys())
-        cfg = alembic_config()
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "0008")
-        assert "evaluation_results" not in inspect(engine).get_table_names()
-        assert current_revision(engine) == "0008"
+            command.downgrade(cfg, before)
+        assert table not in inspect(engine).get_table_names()
+        assert current_revision(engine) == before
     finally:
         engine.dispose()
