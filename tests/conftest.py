@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings as hypothesis_settings
+from pgdb import scratch_database
 from sqlalchemy import Engine, create_engine, make_url, text
 
 from vis.db.engine import make_engine
@@ -62,17 +63,8 @@ def pg_url(configured_pg_url: str) -> Iterator[str]:
         yield PG_URL
         return
     run = os.environ.get("PYTEST_XDIST_TESTRUNUID", uuid.uuid4().hex)[:8]
-    base = make_url(PG_URL)
-    name = f"{base.database}_{worker}_{run}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(PG_URL, f"{make_url(PG_URL).database}_{worker}_{run}") as url:
+        yield url
 
 
 @pytest.fixture(params=DATABASES)

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 from clirun import CliResult, run_vis
-from sqlalchemy import Engine, create_engine, make_url, select, text
+from pgdb import scratch_database
+from sqlalchemy import Engine, select, text
 
 from ingest.runner import build_context, ingest_file
 from vis.db.engine import make_engine
@@ -51,17 +52,8 @@ def fresh_url(db_url: str, tmp_path: Path) -> Iterator[str]:
     if db_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / 'restored.db'}"
         return
-    url = make_url(db_url)
-    name = f"vis_restore_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url.set(query={}), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(db_url, f"vis_restore_{uuid.uuid4().hex[:10]}") as url:
+        yield url
 
 
 def _all(engine: Engine, table) -> list[tuple]:
