@@ -128,26 +128,23 @@ def test_handhaver_is_refused_the_evaluator_page(browser: Any, served: tuple[str
     page.context.close()
 
 
-def test_a_login_at_a_pages_own_url_stays_on_that_page(
-    browser: Any, served: tuple[str, str]
+@pytest.mark.parametrize(
+    ("path", "shown", "absent", "lands_on"),
+    [
+        # a page's own URL: after the login, that page
+        ("status", "Status", "Prioriteiten", "status"),
+        # the login URL: on to the role's home page, served at the root (a default page), and no
+        # "page not found" on the way
+        ("login", "Prioriteiten", "Page not found", ""),
+    ],
+)
+def test_a_login_lands_on_the_page_its_url_names(
+    browser: Any, served: tuple[str, str], path: str, shown: str, absent: str, lands_on: str
 ) -> None:
     base, _ = served
     page, _, _ = _page(browser, 1366, 900)
-    _login(page, f"{base}/status", "supervisor")
-    expect(page.get_by_text("Prioriteiten")).to_have_count(0)
-    page.wait_for_url("**/status", timeout=10_000)
-    expect(page.get_by_role("heading", name="Status").first).to_be_visible(timeout=30_000)
-    page.context.close()
-
-
-def test_a_login_at_the_login_url_goes_on_to_the_home_page(
-    browser: Any, served: tuple[str, str]
-) -> None:
-    base, _ = served
-    page, _, _ = _page(browser, 1366, 900)
-    _login(page, f"{base}/login", "supervisor")
-    expect(page.get_by_text("Prioriteiten")).to_be_visible(timeout=30_000)
-    # no "page not found" on the way (a default page is served only at the root URL)
-    expect(page.get_by_text("Page not found")).to_have_count(0)
-    assert page.url.rstrip("/") == base.rstrip("/")
+    _login(page, f"{base}/{path}", "supervisor")
+    expect(page.get_by_role("heading", name=shown).first).to_be_visible(timeout=30_000)
+    expect(page.get_by_text(absent)).to_have_count(0)
+    assert page.url.rstrip("/") == f"{base.rstrip('/')}/{lands_on}".rstrip("/")
     page.context.close()
