@@ -156,14 +156,7 @@ def block_sum(raster: FloatArray) -> FloatArray:
 def hotspot_geometry(frame: Frame, cells: Sequence[int], crs: str) -> dict[str, Any]:
     """GeoJSON Polygon (WGS84 lon/lat) of the union of rook-connected cells."""
     cols, rows = frame.col_row(np.asarray(cells, dtype=np.int64))
-    grid = frame.grid
-    x0 = grid.origin_x + cols * grid.size  # the arithmetic of Grid.cell_bounds, for all at once
-    y0 = grid.origin_y + rows * grid.size
-    x1, y1 = x0 + grid.size, y0 + grid.size
-    # the rings of shapely.geometry.box (counter-clockwise from the lower right), in one call
-    corners = [(x1, y0), (x1, y1), (x0, y1), (x0, y0)]
-    boxes = np.stack([np.stack(c, axis=-1) for c in corners], axis=1)
-    shape = unary_union(shapely.polygons(boxes))
+    shape = unary_union(shapely.box(*frame.grid.cells_bounds(cols, rows)))
     if not isinstance(shape, sgeom.Polygon):
         raise ValueError("hotspot cells are not connected")
     rings = [np.asarray(shape.exterior.coords)] + [np.asarray(r.coords) for r in shape.interiors]

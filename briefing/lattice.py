@@ -80,8 +80,15 @@ class Grid:
 
     def cell_bounds(self, col: int, row: int) -> tuple[float, float, float, float]:
         """(minx, miny, maxx, maxy) of a cell in the grid's CRS."""
-        x0 = self.origin_x + col * self.size
-        y0 = self.origin_y + row * self.size
+        x0, y0, x1, y1 = self.cells_bounds(np.int64(col), np.int64(row))
+        return float(x0), float(y0), float(x1), float(y1)
+
+    def cells_bounds(
+        self, cols: npt.ArrayLike, rows: npt.ArrayLike
+    ) -> tuple[npt.NDArray[np.float64], ...]:
+        """:meth:`cell_bounds` of many cells at once: arrays of minx, miny, maxx, maxy."""
+        x0 = np.asarray(self.origin_x + np.asarray(cols, np.int64) * self.size, np.float64)
+        y0 = np.asarray(self.origin_y + np.asarray(rows, np.int64) * self.size, np.float64)
         return x0, y0, x0 + self.size, y0 + self.size
 
     def id_bounds(self, cell_id: str) -> tuple[float, float, float, float]:

@@ -154,9 +154,8 @@ def score_cells(h: History, cutoff_s: int, shift: int, weekday: int, rules: Rule
         # the smoothing is linear for a fixed share kept, so the mix is smoothed once
         mix = (1 - rho) * long_term + rho * recent
     else:
-        # without recent activity the mix is L itself, bit for bit (L is never -0.0), and the
-        # component is what 0 × policy sums to in every cell
-        recent_component = np.repeat((0.0 * comp_policy).sum(0), size)
+        # without recent activity the mix is L itself, bit for bit (L is never -0.0)
+        recent_component = np.zeros(size)
         mix = long_term
     if sp.adaptive_smoothing:
         # how much of its own level a cell keeps: per category, from the plain counts of the
