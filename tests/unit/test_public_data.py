@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 
 import pandas as pd
@@ -10,6 +11,7 @@ from vis.settings import PROJECT_ROOT
 
 sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
 
+import calibrate_monthly_public as monthly
 import public_data
 
 
@@ -70,3 +72,19 @@ def test_every_area_names_a_data_set_and_periods_in_order() -> None:
     for area in public_data.AREAS.values():
         assert area.dataset in public_data.DATASETS
         assert area.tune[0] < area.tune[1] < area.held_out[0] < area.held_out[1]
+
+
+def test_monthly_calibration_runs_once_per_month_with_a_briefing_day() -> None:
+    days = [dt.date(2019, 1, 2), dt.date(2019, 1, 30), dt.date(2019, 2, 27), dt.date(2019, 4, 24)]
+    assert monthly.month_starts(days) == [
+        dt.date(2019, 1, 1),
+        dt.date(2019, 2, 1),
+        dt.date(2019, 4, 1),
+    ]
+
+
+def test_a_shift_uses_the_calibration_of_its_local_month() -> None:
+    # a night shift from 23:00 on 31 January in Toronto starts at 04:00 UTC on 1 February
+    start = dt.datetime(2019, 2, 1, 4, 0, tzinfo=dt.UTC)
+    assert monthly.month_of(int(start.timestamp()), "America/Toronto") == dt.date(2019, 1, 1)
+    assert monthly.month_of(int(start.timestamp()), "UTC") == dt.date(2019, 2, 1)
