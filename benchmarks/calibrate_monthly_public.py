@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import math
 import os
 import sys
@@ -50,16 +51,11 @@ from briefing.equal_area import (
 )
 from briefing.params import Rules, load_rules
 
-_DATA: dict[str, PublicData] = {}
 
-
+@functools.cache
 def _data(area: str, cache: Path) -> PublicData:
-    """The area's data, loaded once per process."""
-    if area not in _DATA:
-        _DATA[area] = load_public(
-            load_rules(ROOT / "config" / "rules.toml"), area=area, cache=cache
-        )
-    return _DATA[area]
+    """The area's data, loaded once per process (the workers fork with it loaded)."""
+    return load_public(load_rules(ROOT / "config" / "rules.toml"), area=area, cache=cache)
 
 
 def month_starts(days: Sequence[dt.date]) -> list[dt.date]:
@@ -72,15 +68,15 @@ def month_of(cutoff_s: int, timezone: str) -> dt.date:
     return dt.datetime.fromtimestamp(cutoff_s, ZoneInfo(timezone)).date().replace(day=1)
 
 
-def _calibrate(area: str, cache: Path, month: dt.date) -> tuple[dt.date, dict[str, Any] | None]:
-    """The calibration run on the 1st of ``month`` (history up to the day before), or ``None``
-    when it is refused."""
+def _calibrate(area: str, cache: Path, month: dt.date) -> tuple[dt.date, dict[str, Any]]:
+    """The calibration run on the 1st of ``month`` (history up to the day before): its outcome
+    (``calibrated``, ``defaults`` or ``refused``) and, unless refused, the values chosen."""
     data = _data(area, cache)
     shipped = load_rules(ROOT / "config" / "rules.toml")
     try:
         result = calibrate(data.history, shipped, Plan(month - dt.timedelta(days=1)), data.study)
-    except CalibrationError:
-        return month, None
+    except CalibrationError as e:
+        return month, {"outcome": "refused", "reason": str(e)}
     r = result.as_dict()
     return month, {"outcome": r["outcome"], "reason": r["reason"], "chosen": r["chosen"]}
 
@@ -149,14 +145,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             current, counts = shipped, {"calibrated": 0, "defaults": 0, "refused": 0}
             for month in months:
                 run = runs[month]
-                if run is None:
-                    counts["refused"] += 1
-                else:
-                    counts[run["outcome"]] += 1
+                counts[run["outcome"]] += 1
+                if run["outcome"] != "refused":  # a refused run leaves the last choice active
                     current = Candidate.from_dict(run["chosen"]).apply(shipped)
                 rules_of_month[month] = current
-                chosen = "refused" if run is None else f"{run['outcome']} {run['chosen']}"
-                print(f"  {area} {month:%Y-%m}: {chosen}", file=sys.stderr)
+                print(
+                    f"  {area} {month:%Y-%m}: {run['outcome']} ({run['reason']}) "
+                    f"{run.get('chosen', '')}",
+                    file=sys.stderr,
+                )
             coarse = lattice(h, data.study, COARSE_M)
             depth = math.ceil(
                 max(SHARES) * coarse.study.sum() * coarse.cell_area / h.frame.grid.size**2
